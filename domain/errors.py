@@ -1,0 +1,46 @@
+"""The project's own errors.
+
+Adapters translate vendor errors (Neo4j, HTTP, SQL) into these at their edge; the GraphQL
+layer turns each into a client-facing error with a stable ``extensions.code``. Anything that
+is not one of these is an internal error: logged in full, masked for clients.
+"""
+
+from __future__ import annotations
+
+
+class CustomerGraphError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, object] = {"code": self.code, **extensions}
+
+
+class NotFoundError(CustomerGraphError):
+    code = "NOT_FOUND"
+
+
+class BadUserInputError(CustomerGraphError):
+    code = "BAD_USER_INPUT"
+
+
+class ConflictError(CustomerGraphError):
+    code = "CONFLICT"
+
+
+class GraphUnavailableError(CustomerGraphError):
+    code = "GRAPH_UNAVAILABLE"
+
+
+class SourceUnavailableError(CustomerGraphError):
+    """A live source system failed, timed out, answered garbage or has its circuit open."""
+
+    code = "SOURCE_UNAVAILABLE"
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"source '{source}' is unavailable: {reason}", source=source)
+        self.source = source
+        self.reason = reason

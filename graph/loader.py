@@ -1,0 +1,197 @@
+"""Bulk loading: rows in, idempotent ``UNWIND`` batches out, one transaction per batch.
+
+Rows arrive per kind, in load order, each with its origin (``file:line`` or a generator
+position) so that a bad row can be reported where it came from. A row is checked twice:
+its fields and types before it is batched, and the nodes it refers to inside the batch's own
+transaction just before the write, so a row is written whole or not at all and the good rows
+of a batch still load. Because every write merges on ids, a load that was interrupted and is
+run again ends with the same graph as one that never stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncManagedTransaction
+from neo4j.exceptions import ClientError
+
+from graph.load_queries import EXISTING_IDS
+from graph.neo4j_errors import translated
+from graph.rows import Row, RowError, RowKind
+
+Origin = str
+RawRows = Iterable[tuple[Origin, dict[str, object]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    origin: Origin
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.kind}: {self.reason}"
+
+
+@dataclass(slots=True)
+class KindReport:
+    kind: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    nodes_created: int = 0
+    relationships_created: int = 0
+    relationships_deleted: int = 0
+    properties_set: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class LoadReport:
+    kinds: list[KindReport] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(kind.loaded for kind in self.kinds)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(kind.rejected for kind in self.kinds)
+
+    @property
+    def elements_created(self) -> int:
+        return sum(kind.nodes_created + kind.relationships_created for kind in self.kinds)
+
+
+# Called after each batch with (kind, rows read so far in this kind).
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass(slots=True)
+class _Batch:
+    kind: RowKind
+    rows: list[Row] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+
+
+class BulkLoader:
+    """Loads rows into Neo4j in batches; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        *,
+        batch_size: int = 5000,
+        on_progress: ProgressCallback | None = None,
+        keep_rejections: int = 10_000,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._driver = driver
+        self._database = database
+        self._batch_size = batch_size
+        self._on_progress = on_progress
+        self._keep_rejections = keep_rejections
+
+    async def load(self, stream: Iterable[tuple[RowKind, RawRows]]) -> LoadReport:
+        report = LoadReport()
+        started = time.perf_counter()
+        for kind, raw_rows in stream:
+            kind_report = KindReport(kind=kind.name)
+            report.kinds.append(kind_report)
+            kind_started = time.perf_counter()
+            for batch in self._batches(kind, raw_rows, kind_report, report):
+                async with translated():
+                    await self._write(batch, kind_report, report)
+                if self._on_progress is not None:
+                    self._on_progress(kind.name, kind_report.read)
+            kind_report.seconds = time.perf_counter() - kind_started
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _batches(
+        self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport
+    ) -> Iterator[_Batch]:
+        batch = _Batch(kind)
+        for origin, raw in raw_rows:
+            kind_report.read += 1
+            try:
+                row = kind.parse(raw)
+            except RowError as exc:
+                self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
+                continue
+            batch.rows.append(row)
+            batch.origins.append(origin)
+            if len(batch.rows) >= self._batch_size:
+                yield batch
+                batch = _Batch(kind)
+        if batch.rows:
+            yield batch
+
+    async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
+        try:
+            async with self._driver.session(database=self._database) as session:
+                outcome = await session.execute_write(_write_batch, batch.kind, batch.rows)
+        except ClientError as exc:
+            # Something in the batch the checks did not foresee: split it to isolate the bad rows.
+            if len(batch.rows) == 1:
+                self._reject(report, kind_report, Rejection(batch.origins[0], batch.kind.name, exc.message or str(exc)))
+                return
+            middle = len(batch.rows) // 2
+            for part in (slice(0, middle), slice(middle, None)):
+                await self._write(_Batch(batch.kind, batch.rows[part], batch.origins[part]), kind_report, report)
+            return
+        missing, counters = outcome
+        for index, reason in missing:
+            self._reject(report, kind_report, Rejection(batch.origins[index], batch.kind.name, reason))
+        kind_report.loaded += len(batch.rows) - len(missing)
+        kind_report.nodes_created += counters.nodes_created
+        kind_report.relationships_created += counters.relationships_created
+        kind_report.relationships_deleted += counters.relationships_deleted
+        kind_report.properties_set += counters.properties_set
+
+    def _reject(self, report: LoadReport, kind_report: KindReport, rejection: Rejection) -> None:
+        kind_report.rejected += 1
+        if len(report.rejections) < self._keep_rejections:
+            report.rejections.append(rejection)
+
+
+async def _write_batch(tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]) -> tuple[list[tuple[int, str]], Any]:
+    """Check the batch's references, drop the rows that point nowhere, write the rest.
+
+    Runs inside one managed transaction, so the check and the write see the same graph and a
+    retry after a transient error repeats both.
+    """
+    missing: list[tuple[int, str]] = []
+    bad: set[int] = set()
+    for reference in kind.references:
+        wanted = {row[reference.field] for row in rows if row[reference.field] is not None}
+        if not wanted:
+            continue
+        result = await tx.run(EXISTING_IDS[reference.label], ids=list(wanted))
+        record = await result.single(strict=True)
+        found = set(record["found"])
+        for index, row in enumerate(rows):
+            value = row[reference.field]
+            if value is not None and value not in found and index not in bad:
+                bad.add(index)
+                missing.append((index, f"{reference.field} '{value}': no {reference.label} with that id"))
+    good = [row for index, row in enumerate(rows) if index not in bad] if bad else rows
+    if not good:
+        return missing, _NoCounters()
+    result = await tx.run(kind.write, rows=good)
+    summary = await result.consume()
+    return missing, summary.counters
+
+
+class _NoCounters:
+    nodes_created = 0
+    relationships_created = 0
+    relationships_deleted = 0
+    properties_set = 0

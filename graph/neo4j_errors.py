@@ -1,0 +1,27 @@
+"""Translate the Neo4j driver's errors into the project's own, at the adapter's edge."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    ServiceUnavailable,
+    SessionExpired,
+)
+
+from domain.errors import ConflictError, GraphUnavailableError
+
+
+@asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except ConstraintError as exc:
+        raise ConflictError(f"the graph refused the write: {exc.message}") from exc
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise GraphUnavailableError("the graph database is unavailable") from exc
+    except AuthError as exc:
+        raise GraphUnavailableError("the graph database refused our credentials") from exc

@@ -1,0 +1,276 @@
+"""Row kinds the bulk loader accepts: their fields, types, references and write statement.
+
+A row is a flat mapping (one JSON Lines object, one CSV record, one dict from the demo
+generator). Each kind names its fields with a type, the other nodes it refers to (checked to
+exist before writing, in the same transaction) and the Cypher that merges it. Kinds are listed
+in load order: every reference points to a kind that comes earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import LiteralString
+
+from graph import load_queries as q
+from graph.model import (
+    Channel,
+    DepartmentKind,
+    Function,
+    OrderStatus,
+    OrderStep,
+    Priority,
+    Segment,
+    SourceSystem,
+    TicketStatus,
+    Tier,
+)
+
+Row = dict[str, object]
+
+# Set by a reader on a raw row it could not decode; the loader rejects the row with this text.
+UNREADABLE = "__unreadable__"
+
+
+class RowError(ValueError):
+    """A row that cannot be loaded; the message says which field and why."""
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str) and value.strip():
+        return value
+    raise RowError("expected a non-empty string")
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool):
+        raise RowError("expected an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise RowError("expected an integer")
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise RowError("expected a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise RowError("expected a number")
+
+
+def _timestamp(value: object) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise RowError("expected an ISO 8601 date-time") from None
+    if isinstance(value, datetime):
+        # A time without a zone is taken as UTC, so every stored time is comparable.
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    raise RowError("expected an ISO 8601 date-time")
+
+
+def _choice(enum: type[Enum]) -> Callable[[object], str]:
+    allowed = {member.value for member in enum}
+
+    def parse(value: object) -> str:
+        if isinstance(value, Enum):
+            value = value.value
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise RowError(f"expected one of {', '.join(sorted(allowed))}")
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    parse: Callable[[object], object]
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A field that holds the id of a node which must already exist."""
+
+    field: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowKind:
+    name: str
+    fields: tuple[Field, ...]
+    references: tuple[Reference, ...]
+    write: LiteralString
+
+    def parse(self, raw: Mapping[str, object]) -> Row:
+        """Return the row with typed values, or raise RowError naming the bad field."""
+        unreadable = raw.get(UNREADABLE)
+        if unreadable is not None:
+            raise RowError(str(unreadable))
+        row: Row = {}
+        for field in self.fields:
+            value = raw.get(field.name)
+            if value is None or value == "":
+                if field.required:
+                    raise RowError(f"missing required field '{field.name}'")
+                row[field.name] = None
+                continue
+            try:
+                row[field.name] = field.parse(value)
+            except RowError as exc:
+                raise RowError(f"field '{field.name}': {exc}") from None
+        return row
+
+
+def _kind(name: str, write: LiteralString, *fields: Field, refs: tuple[Reference, ...] = ()) -> RowKind:
+    return RowKind(name=name, fields=fields, references=refs, write=write)
+
+
+def _ref(field: str, label: str) -> Reference:
+    return Reference(field=field, label=label)
+
+
+ROW_KINDS: tuple[RowKind, ...] = (
+    _kind(
+        "department",
+        q.MERGE_DEPARTMENTS,
+        Field("id", _text),
+        Field("name", _text),
+        Field("kind", _choice(DepartmentKind)),
+        Field("function", _choice(Function)),
+    ),
+    _kind(
+        "employee",
+        q.MERGE_EMPLOYEES,
+        Field("id", _text),
+        Field("name", _text),
+        Field("email", _text),
+        Field("title", _text),
+        Field("department_id", _text),
+        refs=(_ref("department_id", "Department"),),
+    ),
+    _kind(
+        "reports_to",
+        q.MERGE_REPORTS_TO,
+        Field("employee_id", _text),
+        Field("manager_id", _text),
+        refs=(_ref("employee_id", "Employee"), _ref("manager_id", "Employee")),
+    ),
+    _kind(
+        "product",
+        q.MERGE_PRODUCTS,
+        Field("id", _text),
+        Field("sku", _text),
+        Field("name", _text),
+        Field("category", _text),
+        Field("price", _number),
+    ),
+    _kind(
+        "customer",
+        q.MERGE_CUSTOMERS,
+        Field("id", _text),
+        Field("name", _text),
+        Field("email", _text),
+        Field("segment", _choice(Segment)),
+        Field("tier", _choice(Tier)),
+        Field("lifetime_value", _number),
+        Field("since", _timestamp),
+        Field("owner_id", _text, required=False),
+        refs=(_ref("owner_id", "Employee"),),
+    ),
+    _kind(
+        "order",
+        q.MERGE_ORDERS,
+        Field("id", _text),
+        Field("customer_id", _text),
+        Field("placed_at", _timestamp),
+        Field("status", _choice(OrderStatus)),
+        Field("total", _number),
+        Field("currency", _text),
+        refs=(_ref("customer_id", "Customer"),),
+    ),
+    _kind(
+        "order_line",
+        q.MERGE_ORDER_LINES,
+        Field("order_id", _text),
+        Field("product_id", _text),
+        Field("quantity", _integer),
+        Field("price", _number),
+        refs=(_ref("order_id", "Order"), _ref("product_id", "Product")),
+    ),
+    _kind(
+        "order_step",
+        q.MERGE_ORDER_STEPS,
+        Field("order_id", _text),
+        Field("employee_id", _text),
+        Field("step", _choice(OrderStep)),
+        Field("at", _timestamp),
+        refs=(_ref("order_id", "Order"), _ref("employee_id", "Employee")),
+    ),
+    _kind(
+        "interaction",
+        q.MERGE_INTERACTIONS,
+        Field("id", _text),
+        Field("customer_id", _text),
+        Field("employee_id", _text),
+        Field("at", _timestamp),
+        Field("channel", _choice(Channel)),
+        Field("summary", _text),
+        refs=(_ref("customer_id", "Customer"), _ref("employee_id", "Employee")),
+    ),
+    _kind(
+        "ticket",
+        q.MERGE_TICKETS,
+        Field("id", _text),
+        Field("customer_id", _text),
+        Field("opened_at", _timestamp),
+        Field("closed_at", _timestamp, required=False),
+        Field("status", _choice(TicketStatus)),
+        Field("priority", _choice(Priority)),
+        Field("subject", _text),
+        refs=(_ref("customer_id", "Customer"),),
+    ),
+    _kind(
+        "hand_off",
+        q.MERGE_HAND_OFFS,
+        Field("ticket_id", _text),
+        Field("employee_id", _text),
+        Field("at", _timestamp),
+        Field("by_id", _text, required=False),
+        Field("reason", _text),
+        refs=(_ref("ticket_id", "Ticket"), _ref("employee_id", "Employee"), _ref("by_id", "Employee")),
+    ),
+    _kind(
+        "customer_identity",
+        q.MERGE_CUSTOMER_IDENTITIES,
+        Field("owner_id", _text),
+        Field("system", _choice(SourceSystem)),
+        Field("key", _text),
+        refs=(_ref("owner_id", "Customer"),),
+    ),
+    _kind(
+        "employee_identity",
+        q.MERGE_EMPLOYEE_IDENTITIES,
+        Field("owner_id", _text),
+        Field("system", _choice(SourceSystem)),
+        Field("key", _text),
+        refs=(_ref("owner_id", "Employee"),),
+    ),
+)
+
+ROW_KINDS_BY_NAME: dict[str, RowKind] = {kind.name: kind for kind in ROW_KINDS}

@@ -1,0 +1,66 @@
+"""Constraints and indexes of the customer graph, applied idempotently at start-up.
+
+Every label has a uniqueness constraint on ``id`` (which also gives the lookup index every
+batched read and every loader ``MERGE`` uses). The other indexes serve the list filters and
+sorts of the API and the time-ordered trace queries.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from neo4j import AsyncDriver
+
+from graph.neo4j_errors import translated
+
+LABELS: tuple[LiteralString, ...] = (
+    "Customer",
+    "Order",
+    "Product",
+    "Employee",
+    "Department",
+    "Interaction",
+    "Ticket",
+    "ExternalId",
+)
+
+CONSTRAINTS: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT customer_id IF NOT EXISTS FOR (n:Customer) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT order_id IF NOT EXISTS FOR (n:Order) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT product_id IF NOT EXISTS FOR (n:Product) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT employee_id IF NOT EXISTS FOR (n:Employee) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT department_id IF NOT EXISTS FOR (n:Department) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT interaction_id IF NOT EXISTS FOR (n:Interaction) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT ticket_id IF NOT EXISTS FOR (n:Ticket) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT external_id_id IF NOT EXISTS FOR (n:ExternalId) REQUIRE n.id IS UNIQUE",
+)
+
+INDEXES: tuple[LiteralString, ...] = (
+    "CREATE INDEX customer_name IF NOT EXISTS FOR (n:Customer) ON (n.name)",
+    "CREATE INDEX customer_email IF NOT EXISTS FOR (n:Customer) ON (n.email)",
+    "CREATE INDEX customer_tier IF NOT EXISTS FOR (n:Customer) ON (n.tier)",
+    "CREATE INDEX customer_since IF NOT EXISTS FOR (n:Customer) ON (n.since)",
+    "CREATE TEXT INDEX customer_name_text IF NOT EXISTS FOR (n:Customer) ON (n.name)",
+    "CREATE INDEX order_placed_at IF NOT EXISTS FOR (n:Order) ON (n.placed_at)",
+    "CREATE INDEX order_status IF NOT EXISTS FOR (n:Order) ON (n.status)",
+    "CREATE INDEX product_sku IF NOT EXISTS FOR (n:Product) ON (n.sku)",
+    "CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category)",
+    "CREATE INDEX employee_name IF NOT EXISTS FOR (n:Employee) ON (n.name)",
+    "CREATE INDEX employee_email IF NOT EXISTS FOR (n:Employee) ON (n.email)",
+    "CREATE TEXT INDEX employee_name_text IF NOT EXISTS FOR (n:Employee) ON (n.name)",
+    "CREATE INDEX department_function IF NOT EXISTS FOR (n:Department) ON (n.function)",
+    "CREATE INDEX interaction_at IF NOT EXISTS FOR (n:Interaction) ON (n.at)",
+    "CREATE INDEX interaction_channel IF NOT EXISTS FOR (n:Interaction) ON (n.channel)",
+    "CREATE INDEX ticket_status IF NOT EXISTS FOR (n:Ticket) ON (n.status)",
+    "CREATE INDEX ticket_opened_at IF NOT EXISTS FOR (n:Ticket) ON (n.opened_at)",
+    "CREATE INDEX ticket_priority IF NOT EXISTS FOR (n:Ticket) ON (n.priority)",
+)
+
+AWAIT_INDEXES: LiteralString = "CALL db.awaitIndexes(300)"
+
+
+async def apply_schema(driver: AsyncDriver, database: str) -> None:
+    """Create every constraint and index that is missing and wait until they are online."""
+    async with translated():
+        for statement in (*CONSTRAINTS, *INDEXES, AWAIT_INDEXES):
+            await driver.execute_query(statement, database_=database)

@@ -1,0 +1,172 @@
+"""The `customer-graph` command: run the local Neo4j, load data, look at the graph, serve the API.
+
+Run ``python -m server --help`` (or ``customer-graph --help`` once installed) for the list.
+Exit codes: 0 done, 1 failed, 2 bad arguments, 3 loaded but some rows were rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from domain.errors import CustomerGraphError
+from graph import files
+from graph.counts import GraphCounts, graph_counts
+from graph.demo import PRESETS, DemoCompany
+from graph.loader import BulkLoader, LoadReport, RawRows
+from graph.rows import ROW_KINDS, RowKind
+from server import local_neo4j
+from server.bootstrap import connected_graph, ensure_neo4j
+from server.progress import LoadProgress, format_report
+from server.settings import Settings
+
+EXIT_REJECTED_ROWS = 3
+
+
+def demo_stream(company: DemoCompany) -> Iterator[tuple[RowKind, RawRows]]:
+    for kind in ROW_KINDS:
+        rows = company.rows(kind.name)
+        yield kind, ((f"demo:{kind.name}#{number}", row) for number, row in enumerate(rows, start=1))
+
+
+def format_counts(counts: GraphCounts) -> str:
+    lines = [f"{label:<14}{count:>12,}" for label, count in counts.nodes.items()]
+    lines.append(f"{'nodes':<14}{counts.total_nodes:>12,}")
+    lines += [f"{rel_type:<14}{count:>12,}" for rel_type, count in counts.relationships.items()]
+    lines.append(f"{'relationships':<14}{counts.total_relationships:>12,}")
+    return "\n".join(lines)
+
+
+async def load_demo(settings: Settings, preset: str, seed: int, uri: str) -> LoadReport:
+    company = DemoCompany(PRESETS[preset], seed)
+    progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
+    async with connected_graph(settings, uri) as driver:
+        loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
+        try:
+            return await loader.load(demo_stream(company))
+        finally:
+            progress.close()
+
+
+async def load_files(settings: Settings, paths: Sequence[Path], uri: str) -> LoadReport:
+    stream = files.stream(paths)
+    progress = LoadProgress()
+    async with connected_graph(settings, uri) as driver:
+        loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
+        try:
+            return await loader.load(stream)
+        finally:
+            progress.close()
+
+
+async def show_counts(settings: Settings, uri: str) -> GraphCounts:
+    async with connected_graph(settings, uri) as driver:
+        return await graph_counts(driver, settings.neo4j_database)
+
+
+def export_demo(preset: str, seed: int, folder: Path) -> None:
+    company = DemoCompany(PRESETS[preset], seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in ROW_KINDS:
+        with (folder / f"{kind.name}.jsonl").open("w", encoding="utf-8") as handle:
+            for row in company.rows(kind.name):
+                handle.write(json.dumps(row, default=_json_value) + "\n")
+        print(f"wrote {folder / (kind.name + '.jsonl')} ({company.count(kind.name):,} rows)")
+
+
+def _json_value(value: object) -> str:
+    isoformat = getattr(value, "isoformat", None)
+    if isoformat is None:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    return str(isoformat())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="customer-graph", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    neo4j = commands.add_parser("neo4j", help="start, stop or look at the embedded Neo4j")
+    neo4j.add_argument("action", choices=["start", "stop", "status"])
+
+    load = commands.add_parser("load", help="load a demo preset or data files (idempotent)")
+    source = load.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", choices=sorted(PRESETS), help="generate and load a demo company")
+    source.add_argument("paths", nargs="*", type=Path, default=[], help=".jsonl/.csv files or folders")
+    load.add_argument("--seed", type=int, help="demo generator seed")
+    load.add_argument("--batch-size", type=int, help="rows per transaction")
+
+    commands.add_parser("counts", help="print node and relationship counts")
+
+    demo = commands.add_parser("demo", help="start Neo4j, load the demo data if the graph is empty, print counts")
+    demo.add_argument("--preset", choices=sorted(PRESETS), help="demo preset (default: CG_DEMO_PRESET)")
+
+    export = commands.add_parser("export-demo", help="write a demo preset as JSON Lines files, one per row kind")
+    export.add_argument("folder", type=Path)
+    export.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
+    export.add_argument("--seed", type=int)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    if getattr(args, "batch_size", None):
+        settings = settings.model_copy(update={"load_batch_size": args.batch_size})
+    seed = args.seed if getattr(args, "seed", None) is not None else settings.demo_seed
+    try:
+        return _run(args, settings, seed)
+    except (CustomerGraphError, local_neo4j.LocalNeo4jError, files.UnknownFileError, FileNotFoundError) as exc:
+        print(f"customer-graph: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("customer-graph: interrupted; loading again resumes where it stopped", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
+    if args.command == "neo4j":
+        return _neo4j(args.action, settings)
+    if args.command == "export-demo":
+        export_demo(args.preset, seed, args.folder)
+        return 0
+    uri = ensure_neo4j(settings)
+    if args.command == "counts":
+        print(format_counts(asyncio.run(show_counts(settings, uri))))
+        return 0
+    if args.command == "load":
+        if args.preset:
+            report = asyncio.run(load_demo(settings, args.preset, seed, uri))
+        elif args.paths:
+            report = asyncio.run(load_files(settings, args.paths, uri))
+        else:
+            print("customer-graph: load needs --preset or data files", file=sys.stderr)
+            return 2
+        print(format_report(report))
+        return EXIT_REJECTED_ROWS if report.rows_rejected else 0
+    # demo
+    preset = args.preset or settings.demo_preset
+    counts = asyncio.run(show_counts(settings, uri))
+    if counts.total_nodes == 0:
+        print(f"the graph at {uri} is empty: loading the '{preset}' demo company")
+        print(format_report(asyncio.run(load_demo(settings, preset, seed, uri))))
+        counts = asyncio.run(show_counts(settings, uri))
+    print(f"graph at {uri}:")
+    print(format_counts(counts))
+    return 0
+
+
+def _neo4j(action: str, settings: Settings) -> int:
+    home = settings.local_neo4j_home
+    if action == "start":
+        uri = ensure_neo4j(settings)
+        print(f"Neo4j answers at {uri}" + ("" if settings.neo4j_uri else f" (embedded, data in {home})"))
+    elif action == "stop":
+        print("stopped" if local_neo4j.stop(home) else "not running")
+    else:
+        current = local_neo4j.running(home)
+        print(f"running: {current.uri} pid {current.pid}" if current else "not running")
+    return 0

@@ -1,0 +1,200 @@
+"""Start and stop the project's own embedded Neo4j (the `embedded-neo4j/` launcher).
+
+The launcher is a small Maven project that runs Neo4j Community embedded with its Bolt
+connector on loopback. ``start`` builds it on first use, runs it in the background with its
+own session (so it outlives the command that started it), waits until Bolt answers and
+records the pid in the data folder; ``stop`` signals exactly that pid and waits for a clean
+shutdown.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.settings import PROJECT_ROOT
+
+LAUNCHER_DIR = PROJECT_ROOT / "embedded-neo4j"
+LAUNCHER_JAR = LAUNCHER_DIR / "target" / "embedded-neo4j-1.0.0.jar"
+MAIN_CLASS = "org.customergraph.neo4j.EmbeddedNeo4j"
+
+
+# Launchers this process started, kept so they are reaped on stop rather than left as zombies.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class LocalNeo4jError(RuntimeError):
+    """The embedded Neo4j could not be built, started or stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNeo4j:
+    home: Path
+    port: int
+    pid: int
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.port}"
+
+
+def _pid_file(home: Path) -> Path:
+    return home / "embedded-neo4j.pid"
+
+
+def _log_file(home: Path) -> Path:
+    return home / "embedded-neo4j.log"
+
+
+def build_launcher(*, force: bool = False) -> None:
+    """Compile the launcher and copy its runtime classpath (Neo4j's jars) from Maven Central."""
+    sources = list((LAUNCHER_DIR / "src").rglob("*.java")) + [LAUNCHER_DIR / "pom.xml"]
+    if not force and LAUNCHER_JAR.exists():
+        built_at = LAUNCHER_JAR.stat().st_mtime
+        if all(source.stat().st_mtime <= built_at for source in sources):
+            return
+    print("embedded-neo4j: building the launcher with Maven (first run downloads Neo4j)...", flush=True)
+    result = subprocess.run(
+        ["mvn", "-B", "-q", "-f", str(LAUNCHER_DIR / "pom.xml"), "package", "-DskipTests"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise LocalNeo4jError(f"maven build of the launcher failed:\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
+
+
+def running(home: Path) -> LocalNeo4j | None:
+    """The embedded Neo4j recorded in ``home``, if its process is still ours and alive."""
+    pid_file = _pid_file(home)
+    if not pid_file.exists():
+        return None
+    try:
+        pid_text, port_text = pid_file.read_text().split()
+        pid, port = int(pid_text), int(port_text)
+    except ValueError:
+        pid_file.unlink(missing_ok=True)
+        return None
+    if not _is_launcher(pid):
+        pid_file.unlink(missing_ok=True)
+        return None
+    return LocalNeo4j(home=home, port=port, pid=pid)
+
+
+def start(home: Path, port: int, *, heap_mb: int, page_cache_mb: int, timeout: float = 180.0) -> LocalNeo4j:
+    """Start the embedded Neo4j in ``home`` unless it already runs there; return it once Bolt answers."""
+    home = home.resolve()
+    current = running(home)
+    if current is not None:
+        if current.port != port:
+            raise LocalNeo4jError(f"an embedded Neo4j already runs in {home} on port {current.port}")
+        _wait_for_bolt(current, timeout)
+        return current
+    if _port_in_use(port):
+        raise LocalNeo4jError(
+            f"port {port} is already in use; set CG_LOCAL_NEO4J_PORT to a free port or NEO4J_URI to that server"
+        )
+    build_launcher()
+    home.mkdir(parents=True, exist_ok=True)
+    command = [
+        "java",
+        f"-Xms{heap_mb}m",
+        f"-Xmx{heap_mb}m",
+        "-XX:+UseG1GC",
+        "-cp",
+        f"{LAUNCHER_JAR}{os.pathsep}{LAUNCHER_DIR / 'target' / 'lib' / '*'}",
+        MAIN_CLASS,
+        "--home",
+        str(home),
+        "--port",
+        str(port),
+        "--page-cache-mb",
+        str(page_cache_mb),
+    ]
+    log_path = _log_file(home)
+    log_offset = log_path.stat().st_size if log_path.exists() else 0
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    _children[process.pid] = process
+    _pid_file(home).write_text(f"{process.pid} {port}\n")
+    local = LocalNeo4j(home=home, port=port, pid=process.pid)
+    try:
+        _wait_for_bolt(local, timeout, process, log_offset)
+    except LocalNeo4jError:
+        stop(home)
+        raise
+    return local
+
+
+def stop(home: Path, *, timeout: float = 90.0) -> bool:
+    """Stop the embedded Neo4j of ``home`` cleanly; True if one was running."""
+    current = running(home.resolve())
+    if current is None:
+        return False
+    os.kill(current.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _is_launcher(current.pid):
+        time.sleep(0.2)
+    if _is_launcher(current.pid):
+        os.kill(current.pid, signal.SIGKILL)
+    _reap(current.pid)
+    _pid_file(current.home).unlink(missing_ok=True)
+    return True
+
+
+def _wait_for_bolt(
+    local: LocalNeo4j, timeout: float, process: subprocess.Popen[bytes] | None = None, log_offset: int = 0
+) -> None:
+    deadline = time.monotonic() + timeout
+    log = _log_file(local.home)
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise LocalNeo4jError(f"embedded Neo4j exited with {process.returncode}:\n{_tail(log)}")
+        announced = process is None or b"embedded-neo4j: ready" in _read_from(log, log_offset)
+        if announced and _port_in_use(local.port):
+            return
+        time.sleep(0.25)
+    raise LocalNeo4jError(f"embedded Neo4j did not answer on port {local.port} within {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _is_launcher(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return MAIN_CLASS.encode() in cmdline and "State:\tZ" not in status
+
+
+def _reap(pid: int) -> None:
+    # When this process started the launcher, collect its exit status so it leaves no zombie.
+    child = _children.pop(pid, None)
+    if child is not None:
+        child.wait(timeout=10)
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read()
+
+
+def _tail(path: Path, size: int = 4000) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - size))
+        return handle.read().decode(errors="replace")

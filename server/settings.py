@@ -1,0 +1,53 @@
+"""Settings: read once from the environment (and `.env`), then passed down explicitly.
+
+Nothing else in the project reads ``os.environ``. Neo4j is reached at ``NEO4J_URI`` when it is
+set (a server, a cluster or Aura); otherwise the project starts its own embedded Neo4j on
+loopback and uses that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CG_", env_file=".env", extra="ignore")
+
+    # Neo4j: NEO4J_* names are the ones every Neo4j tool uses, so they are accepted as they are.
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI", "CG_NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME"))
+    neo4j_password: SecretStr = Field(default=SecretStr(""), validation_alias=AliasChoices("NEO4J_PASSWORD"))
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "CG_NEO4J_DATABASE"))
+
+    # The embedded Neo4j started when NEO4J_URI is not set.
+    local_neo4j_home: Path = PROJECT_ROOT / ".local" / "neo4j"
+    local_neo4j_port: int = 7687
+    local_neo4j_heap_mb: int = 3072
+    local_neo4j_page_cache_mb: int = 4096
+
+    # The API.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_page_size: int = 100
+    log_level: str = "info"
+
+    # Loading.
+    load_batch_size: int = 5000
+    demo_preset: str = "demo"
+    demo_seed: int = 7
+
+    @property
+    def uses_local_neo4j(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def local_neo4j_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.local_neo4j_port}"
+
+    def effective_neo4j_uri(self) -> str:
+        return self.neo4j_uri or self.local_neo4j_uri

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from neo4j import AsyncDriver
+
+from domain.errors import ConflictError
+from graph import files
+from graph.counts import graph_counts
+from graph.loader import BulkLoader
+from graph.neo4j_errors import translated
+
+DATABASE = "neo4j"
+
+DEPARTMENTS = [
+    {"id": "D1", "name": "Service Desk", "kind": "FRONT_OFFICE", "function": "SERVICE"},
+    {"id": "D2", "name": "Accounts Receivable", "kind": "BACK_OFFICE", "function": "FINANCE"},
+]
+EMPLOYEES = [
+    {"id": "E1", "name": "Ada Agent", "email": "ada@example.com", "title": "Agent", "department_id": "D1"},
+    {"id": "E2", "name": "Bo Biller", "email": "bo@example.com", "title": "Billing manager", "department_id": "D2"},
+]
+CUSTOMERS = [
+    {
+        "id": "C1",
+        "name": "Acme",
+        "email": "ops@acme.test",
+        "segment": "ENTERPRISE",
+        "tier": "PLATINUM",
+        "lifetime_value": 125000.0,
+        "since": "2021-03-01T09:00:00+00:00",
+        "owner_id": "E1",
+    }
+]
+
+
+def write_jsonl(path: Path, rows: list[object]) -> Path:
+    path.write_text("".join((row if isinstance(row, str) else json.dumps(row)) + "\n" for row in rows))
+    return path
+
+
+def company_files(folder: Path) -> Path:
+    write_jsonl(folder / "department.jsonl", DEPARTMENTS)
+    write_jsonl(folder / "employees.jsonl", EMPLOYEES)
+    write_jsonl(folder / "customer.jsonl", CUSTOMERS)
+    write_jsonl(
+        folder / "interaction.jsonl",
+        [
+            {"id": "I1", "customer_id": "C1", "employee_id": "E2", "at": "2026-10-01T10:00:00+00:00",
+             "channel": "EMAIL", "summary": "asked about an invoice"},
+        ],
+    )
+    return folder
+
+
+async def load(driver: AsyncDriver, folder: Path, batch_size: int = 2):
+    return await BulkLoader(driver, DATABASE, batch_size=batch_size).load(files.stream([folder]))
+
+
+async def test_loads_rows_from_files_into_nodes_and_relationships(empty_graph: AsyncDriver, tmp_path: Path) -> None:
+    report = await load(empty_graph, company_files(tmp_path))
+
+    assert report.rows_rejected == 0
+    counts = await graph_counts(empty_graph, DATABASE)
+    assert counts.nodes["Department"] == 2
+    assert counts.nodes["Employee"] == 2
+    assert counts.nodes["Interaction"] == 1
+    assert counts.relationships["WORKS_IN"] == 2
+    assert counts.relationships["OWNED_BY"] == 1
+    assert counts.relationships["HAD"] == 1
+    assert counts.relationships["WITH"] == 1
+    records, _, _ = await empty_graph.execute_query(
+        "MATCH (:Customer {id: 'C1'})-[:HAD]->(:Interaction)-[:WITH]->(e)-[:WORKS_IN]->(d) RETURN e.id AS e, d.name AS d"
+    )
+    assert [(r["e"], r["d"]) for r in records] == [("E2", "Accounts Receivable")]
+
+
+async def test_loading_the_same_files_twice_changes_nothing(empty_graph: AsyncDriver, tmp_path: Path) -> None:
+    folder = company_files(tmp_path)
+    await load(empty_graph, folder)
+    first = await graph_counts(empty_graph, DATABASE)
+
+    again = await load(empty_graph, folder)
+
+    assert await graph_counts(empty_graph, DATABASE) == first
+    assert again.elements_created == 0
+    assert again.rows_loaded == 6
+
+
+async def test_bad_rows_are_reported_with_file_and_line_and_the_rest_loads(
+    empty_graph: AsyncDriver, tmp_path: Path
+) -> None:
+    write_jsonl(tmp_path / "department.jsonl", DEPARTMENTS)
+    employees = write_jsonl(
+        tmp_path / "employee.jsonl",
+        [
+            EMPLOYEES[0],
+            {**EMPLOYEES[1], "id": ""},  # line 2: missing id
+            "{not json",  # line 3
+            {**EMPLOYEES[1], "id": "E3", "department_id": "D404"},  # line 4: unknown department
+            EMPLOYEES[1],
+        ],
+    )
+    customers = write_jsonl(
+        tmp_path / "customer.jsonl",
+        [{**CUSTOMERS[0], "lifetime_value": "a lot"}, {**CUSTOMERS[0], "id": "C2", "tier": "DIAMOND"}],
+    )
+
+    report = await load(empty_graph, tmp_path)
+
+    reasons = {rejection.origin: rejection.reason for rejection in report.rejections}
+    assert set(reasons) == {f"{employees}:2", f"{employees}:3", f"{employees}:4", f"{customers}:1", f"{customers}:2"}
+    assert "missing required field 'id'" in reasons[f"{employees}:2"]
+    assert "not valid JSON" in reasons[f"{employees}:3"]
+    assert "department_id 'D404': no Department with that id" in reasons[f"{employees}:4"]
+    assert "field 'lifetime_value': expected a number" in reasons[f"{customers}:1"]
+    assert "field 'tier': expected one of" in reasons[f"{customers}:2"]
+    ids, _, _ = await empty_graph.execute_query("MATCH (e:Employee) RETURN e.id AS id ORDER BY id")
+    assert [r["id"] for r in ids] == ["E1", "E2"]
+    # The row with the unknown department is not half-written: no node without its WORKS_IN.
+    orphans, _, _ = await empty_graph.execute_query("MATCH (e:Employee) WHERE NOT (e)-[:WORKS_IN]->() RETURN e")
+    assert orphans == []
+    assert report.rows_loaded == 4
+
+
+async def test_csv_rows_are_typed_and_loaded(empty_graph: AsyncDriver, tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(
+        "id,sku,name,category,price\nP1,SKU-1,Pump,Hydraulics,199.5\nP2,SKU-2,Valve,Hydraulics,cheap\n"
+    )
+
+    report = await load(empty_graph, tmp_path)
+
+    assert [str(r) for r in report.rejections] == [
+        f"{tmp_path / 'products.csv'}:3: product: field 'price': expected a number"
+    ]
+    records, _, _ = await empty_graph.execute_query("MATCH (p:Product) RETURN p.id AS id, p.price AS price")
+    assert [(r["id"], r["price"]) for r in records] == [("P1", 199.5)]
+
+
+async def test_duplicate_id_is_rejected_by_the_constraint_with_a_clear_error(empty_graph: AsyncDriver) -> None:
+    await empty_graph.execute_query("CREATE (:Customer {id: 'C1'})", database_=DATABASE)
+
+    with pytest.raises(ConflictError) as raised:
+        async with translated():
+            await empty_graph.execute_query("CREATE (:Customer {id: 'C1'})", database_=DATABASE)
+
+    assert raised.value.extensions["code"] == "CONFLICT"
+    assert "C1" in raised.value.message
+
+
+def test_a_file_named_after_no_row_kind_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(files.UnknownFileError, match="must be a row kind"):
+        files.collect([write_jsonl(tmp_path / "widgets.jsonl", [])])
