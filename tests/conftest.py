@@ -16,9 +16,12 @@ from typing import LiteralString
 import pytest
 from neo4j import AsyncDriver
 
+from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
+from graph.loader import BulkLoader
 from graph.schema import apply_schema
 from server import local_neo4j
+from server.cli import demo_stream
 
 WIPE_GRAPH: LiteralString = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 DATABASE = "neo4j"
@@ -55,9 +58,30 @@ async def driver(neo4j_uri: str) -> AsyncIterator[AsyncDriver]:
     await async_driver.close()
 
 
+# Which demo preset the session's database holds now, so read-only suites load it only once.
+_loaded: dict[str, str | None] = {"preset": None}
+
+DEMO_PRESET = "small"
+DEMO_SEED = 7
+
+
 @pytest.fixture
 async def empty_graph(driver: AsyncDriver) -> AsyncDriver:
     """The session's driver, on a database emptied for this test."""
     async with driver.session(database=DATABASE) as session:
         await (await session.run(WIPE_GRAPH)).consume()
+    _loaded["preset"] = None
+    return driver
+
+
+@pytest.fixture
+async def demo_graph(driver: AsyncDriver) -> AsyncDriver:
+    """The session's driver, on a database holding the small demo company (read-only tests)."""
+    if _loaded["preset"] != DEMO_PRESET:
+        async with driver.session(database=DATABASE) as session:
+            await (await session.run(WIPE_GRAPH)).consume()
+        company = DemoCompany(PRESETS[DEMO_PRESET], DEMO_SEED)
+        report = await BulkLoader(driver, DATABASE).load(demo_stream(company))
+        assert report.rows_rejected == 0, report.rejections[:5]
+        _loaded["preset"] = DEMO_PRESET
     return driver

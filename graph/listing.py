@@ -1,0 +1,139 @@
+"""Root lists: filter, sort and page one label, from fixed Cypher fragments.
+
+The statement is put together from fragments chosen by name out of fixed tables (the label,
+one ``WHERE`` fragment per filter given, one sort expression); a user's values only ever
+travel as parameters. Sorting on an indexed property lets Neo4j read the index in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import LiteralString
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """How to list one label: the match, the node projection, its filters and sort keys."""
+
+    match: LiteralString
+    projection: LiteralString
+    filters: Mapping[str, LiteralString]
+    sorts: Mapping[str, LiteralString]
+
+    def where(self, filters: Mapping[str, object]) -> LiteralString:
+        unknown = set(filters) - set(self.filters)
+        if unknown:
+            raise ValueError(f"unknown filters: {sorted(unknown)}")
+        fragments = [self.filters[name] for name in sorted(filters)]
+        return ("WHERE " + " AND ".join(fragments)) if fragments else ""
+
+    def page_query(self, filters: Mapping[str, object], sort: str, descending: bool) -> LiteralString:
+        key = self.sorts[sort]
+        direction: LiteralString = "DESC" if descending else "ASC"
+        return (
+            self.match + "\n" + self.where(filters) + "\n"
+            "WITH n ORDER BY " + key + " " + direction + ", n.id " + direction + " SKIP $skip LIMIT $limit\n"
+            + self.projection
+        )
+
+    def count_query(self, filters: Mapping[str, object]) -> LiteralString:
+        return self.match + "\n" + self.where(filters) + "\nRETURN count(n) AS total"
+
+
+CUSTOMERS = Listing(
+    match="MATCH (n:Customer)",
+    projection="OPTIONAL MATCH (n)-[:OWNED_BY]->(owner:Employee)\nRETURN n {.*, owner_id: owner.id} AS node",
+    filters={
+        "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",
+        "email": "n.email = $email",
+        "tiers": "n.tier IN $tiers",
+        "segments": "n.segment IN $segments",
+        "since_from": "n.since >= $since_from",
+        "since_to": "n.since < $since_to",
+        "owner_id": "EXISTS { (n)-[:OWNED_BY]->(:Employee {id: $owner_id}) }",
+    },
+    sorts={"NAME": "n.name", "SINCE": "n.since", "LIFETIME_VALUE": "n.lifetime_value", "ID": "n.id"},
+)
+
+ORDERS = Listing(
+    match="MATCH (c:Customer)-[:PLACED]->(n:Order)",
+    projection="RETURN n {.*, customer_id: c.id} AS node",
+    filters={
+        "statuses": "n.status IN $statuses",
+        "placed_from": "n.placed_at >= $placed_from",
+        "placed_to": "n.placed_at < $placed_to",
+        "currency": "n.currency = $currency",
+        "min_total": "n.total >= $min_total",
+        "customer_id": "c.id = $customer_id",
+    },
+    sorts={"PLACED_AT": "n.placed_at", "TOTAL": "n.total", "ID": "n.id"},
+)
+
+PRODUCTS = Listing(
+    match="MATCH (n:Product)",
+    projection="RETURN n {.*} AS node",
+    filters={
+        "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",
+        "category": "n.category = $category",
+        "sku": "n.sku = $sku",
+    },
+    sorts={"NAME": "n.name", "PRICE": "n.price", "SKU": "n.sku", "ID": "n.id"},
+)
+
+EMPLOYEES = Listing(
+    match="MATCH (n:Employee)-[:WORKS_IN]->(d:Department)",
+    projection=(
+        "OPTIONAL MATCH (n)-[:REPORTS_TO]->(m:Employee)\n"
+        "RETURN n {.*, department_id: d.id, manager_id: m.id} AS node"
+    ),
+    filters={
+        "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",
+        "email": "n.email = $email",
+        "title_contains": "toLower(n.title) CONTAINS toLower($title_contains)",
+        "department_id": "d.id = $department_id",
+        "functions": "d.function IN $functions",
+    },
+    sorts={"NAME": "n.name", "ID": "n.id"},
+)
+
+DEPARTMENTS = Listing(
+    match="MATCH (n:Department)",
+    projection="RETURN n {.*} AS node",
+    filters={
+        "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",
+        "kind": "n.kind = $kind",
+        "functions": "n.function IN $functions",
+    },
+    sorts={"NAME": "n.name", "ID": "n.id"},
+)
+
+INTERACTIONS = Listing(
+    match="MATCH (c:Customer)-[:HAD]->(n:Interaction)-[:WITH]->(e:Employee)",
+    projection="RETURN n {.*, customer_id: c.id, employee_id: e.id} AS node",
+    filters={
+        "channels": "n.channel IN $channels",
+        "at_from": "n.at >= $at_from",
+        "at_to": "n.at < $at_to",
+        "customer_id": "c.id = $customer_id",
+        "employee_id": "e.id = $employee_id",
+    },
+    sorts={"AT": "n.at", "ID": "n.id"},
+)
+
+TICKETS = Listing(
+    match="MATCH (c:Customer)-[:RAISED]->(n:Ticket)",
+    projection="RETURN n {.*, customer_id: c.id} AS node",
+    filters={
+        "statuses": "n.status IN $statuses",
+        "priorities": "n.priority IN $priorities",
+        "opened_from": "n.opened_at >= $opened_from",
+        "opened_to": "n.opened_at < $opened_to",
+        "customer_id": "c.id = $customer_id",
+    },
+    sorts={
+        "OPENED_AT": "n.opened_at",
+        "PRIORITY": "CASE n.priority WHEN 'LOW' THEN 0 WHEN 'NORMAL' THEN 1 WHEN 'HIGH' THEN 2 ELSE 3 END",
+        "ID": "n.id",
+    },
+)

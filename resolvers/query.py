@@ -1,0 +1,233 @@
+"""The root query: each kind by id, and each kind as a filtered, sorted, paged list."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from domain.errors import NotFoundError
+from graph.store import Entity
+from resolvers.context import Info
+from resolvers.inputs import (
+    CustomerFilter,
+    CustomerOrder,
+    CustomerSortField,
+    DepartmentFilter,
+    EmployeeFilter,
+    InteractionFilter,
+    OrderFilter,
+    OrderOrder,
+    OrderSortField,
+    ProductFilter,
+    ProductOrder,
+    ProductSortField,
+    SortDirection,
+    TicketFilter,
+    TicketOrder,
+    TicketSortField,
+)
+from resolvers.pagination import Connection, connection, window
+from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
+
+T = TypeVar("T")
+
+
+def _memoized(count: Callable[[], Awaitable[int]]) -> Callable[[], Awaitable[int]]:
+    known: list[int] = []
+
+    async def once() -> int:
+        if not known:
+            known.append(await count())
+        return known[0]
+
+    return once
+
+
+async def _list(
+    info: Info,
+    entity: Entity,
+    filters: dict[str, object],
+    sort: str,
+    descending: bool,
+    build: Callable[[Any], T],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[T]:
+    store = info.context.store
+    count = _memoized(lambda: store.count_nodes(entity, filters))
+    total = await count() if last is not None and before is None else None
+    page = window(first, after, last, before, total, info.context.max_page_size)
+    if last is None:
+        rows = await store.list_nodes(entity, filters, sort, descending, page.skip, page.limit + 1)
+        has_next = len(rows) > page.limit
+        rows = rows[: page.limit]
+    else:
+        rows = await store.list_nodes(entity, filters, sort, descending, page.skip, page.limit)
+        has_next = page.end is not None and page.end < await count()
+    return connection([build(row) for row in rows], page.skip, has_next_page=has_next, count=count)
+
+
+def _found(record: T | None, kind: str, id: str) -> T:
+    if record is None:
+        raise NotFoundError(f"no {kind} with id '{id}'", id=id)
+    return record
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One customer by id.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        return Customer.from_record(_found(await info.context.loaders.customer.load(id), "customer", id))
+
+    @strawberry.field(description="Customers, filtered, sorted and paged.")
+    async def customers(
+        self,
+        info: Info,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Customer]:
+        order = order_by or CustomerOrder(field=CustomerSortField.NAME)
+        filters = filter.to_store() if filter else {}
+        descending = order.direction is SortDirection.DESC
+        return await _list(
+            info, Entity.CUSTOMER, filters, order.field.value, descending, Customer.from_record,
+            first, after, last, before,
+        )  # fmt: skip
+
+    @strawberry.field(description="One order by id.")
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        return Order.from_record(_found(await info.context.loaders.order.load(id), "order", id))
+
+    @strawberry.field(description="Orders, filtered, sorted (newest first by default) and paged.")
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilter | None = None,
+        order_by: OrderOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Order]:
+        order = order_by or OrderOrder(field=OrderSortField.PLACED_AT)
+        filters = filter.to_store() if filter else {}
+        descending = order.direction is SortDirection.DESC
+        return await _list(
+            info, Entity.ORDER, filters, order.field.value, descending, Order.from_record, first, after, last, before
+        )
+
+    @strawberry.field(description="One product by id.")
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        return Product.from_record(_found(await info.context.loaders.product.load(id), "product", id))
+
+    @strawberry.field(description="Products, filtered, sorted and paged.")
+    async def products(
+        self,
+        info: Info,
+        filter: ProductFilter | None = None,
+        order_by: ProductOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Product]:
+        order = order_by or ProductOrder(field=ProductSortField.NAME)
+        filters = filter.to_store() if filter else {}
+        descending = order.direction is SortDirection.DESC
+        return await _list(
+            info, Entity.PRODUCT, filters, order.field.value, descending, Product.from_record,
+            first, after, last, before,
+        )  # fmt: skip
+
+    @strawberry.field(description="One employee by id.")
+    async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
+        return Employee.from_record(_found(await info.context.loaders.employee.load(id), "employee", id))
+
+    @strawberry.field(description="Employees by name, filtered and paged.")
+    async def employees(
+        self,
+        info: Info,
+        filter: EmployeeFilter | None = None,
+        direction: SortDirection = SortDirection.ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Employee]:
+        filters = filter.to_store() if filter else {}
+        descending = direction is SortDirection.DESC
+        return await _list(
+            info, Entity.EMPLOYEE, filters, "NAME", descending, Employee.from_record, first, after, last, before
+        )
+
+    @strawberry.field(description="One department by id.")
+    async def department(self, info: Info, id: strawberry.ID) -> Department | None:
+        return Department.from_record(_found(await info.context.loaders.department.load(id), "department", id))
+
+    @strawberry.field(description="Departments by name, filtered and paged.")
+    async def departments(
+        self,
+        info: Info,
+        filter: DepartmentFilter | None = None,
+        direction: SortDirection = SortDirection.ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Department]:
+        filters = filter.to_store() if filter else {}
+        descending = direction is SortDirection.DESC
+        return await _list(
+            info, Entity.DEPARTMENT, filters, "NAME", descending, Department.from_record, first, after, last, before
+        )
+
+    @strawberry.field(description="One interaction by id.")
+    async def interaction(self, info: Info, id: strawberry.ID) -> Interaction | None:
+        return Interaction.from_record(_found(await info.context.loaders.interaction.load(id), "interaction", id))
+
+    @strawberry.field(description="Interactions, newest first by default, filtered and paged.")
+    async def interactions(
+        self,
+        info: Info,
+        filter: InteractionFilter | None = None,
+        direction: SortDirection = SortDirection.DESC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Interaction]:
+        filters = filter.to_store() if filter else {}
+        descending = direction is SortDirection.DESC
+        return await _list(
+            info, Entity.INTERACTION, filters, "AT", descending, Interaction.from_record, first, after, last, before
+        )
+
+    @strawberry.field(description="One ticket by id.")
+    async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
+        return Ticket.from_record(_found(await info.context.loaders.ticket.load(id), "ticket", id))
+
+    @strawberry.field(description="Tickets, filtered, sorted (newest first by default) and paged.")
+    async def tickets(
+        self,
+        info: Info,
+        filter: TicketFilter | None = None,
+        order_by: TicketOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Ticket]:
+        order = order_by or TicketOrder(field=TicketSortField.OPENED_AT)
+        filters = filter.to_store() if filter else {}
+        descending = order.direction is SortDirection.DESC
+        return await _list(
+            info, Entity.TICKET, filters, order.field.value, descending, Ticket.from_record, first, after, last, before
+        )

@@ -1,0 +1,22 @@
+"""Assemble the GraphQL schema: an Apollo Federation v2 subgraph of the customer graph."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaskErrors
+
+from resolvers.errors import is_public
+from resolvers.query import Query
+
+
+def build_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=Query,
+        federation_version="2.7",
+        extensions=[lambda: MaskErrors(should_mask_error=lambda error: not is_public(error))],
+    )
+
+
+def export_sdl() -> str:
+    """The SDL this service serves, as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,382 @@
+"""The graph's entities as GraphQL types, with their relationships both ways.
+
+Each type is a federation entity keyed by ``id`` and is built from the model's record by
+``from_record``. Scalar fields are plain attributes (no resolver call per field); every
+relationship goes through the request's DataLoaders, so a query level costs one Cypher
+statement per field however many parents it has.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+
+from graph import model
+from graph.store import Relation
+from resolvers.context import Info
+from resolvers.enums import (
+    Channel,
+    DepartmentKind,
+    Function,
+    OrderStatus,
+    OrderStep,
+    Priority,
+    Segment,
+    SourceSystem,
+    TicketStatus,
+    Tier,
+)
+from resolvers.pagination import Connection, connection, forward_window, known_total
+
+NESTED_PAGE_SIZE = 10
+
+
+async def _page(info: Info, relation: Relation, parent_id: str, first: int | None, after: str | None) -> Any:
+    """A connection over one parent's related nodes, loaded in a batch with its siblings."""
+    window = forward_window(first, after, info.context.max_page_size, NESTED_PAGE_SIZE)
+    page = await info.context.loaders.pages[relation].load((parent_id, window.skip, window.limit + 1))
+    return page, window
+
+
+def _wrap(page: Any, window: Any, build: Any) -> Any:
+    items = page.items[: window.limit]
+    return connection(
+        [build(item) for item in items],
+        window.skip,
+        has_next_page=len(page.items) > window.limit,
+        count=known_total(page.total),
+    )
+
+
+@strawberry.type(description="The same customer or employee as a source system knows them.")
+class ExternalIdentity:
+    system: SourceSystem
+    key: str
+
+
+@strawberry.federation.type(keys=["id"], description="A customer: the center of the graph.")
+class Customer:
+    id: strawberry.ID
+    name: str
+    email: str
+    segment: Segment
+    tier: Tier
+    lifetime_value: float
+    since: datetime
+    owner_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_record(cls, record: model.Customer) -> Self:
+        return cls(
+            id=strawberry.ID(record.id),
+            name=record.name,
+            email=record.email,
+            segment=record.segment,
+            tier=record.tier,
+            lifetime_value=record.lifetime_value,
+            since=record.since,
+            owner_id=record.owner_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.customer.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field(description="The account owner.")
+    async def owner(self, info: Info) -> Employee | None:
+        return await _employee(info, self.owner_id)
+
+    @strawberry.field(description="Orders, newest first.")
+    async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
+        page, window = await _page(info, Relation.CUSTOMER_ORDERS, self.id, first, after)
+        return _wrap(page, window, Order.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Interactions on any channel with any employee, newest first.")
+    async def interactions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Interaction]:
+        page, window = await _page(info, Relation.CUSTOMER_INTERACTIONS, self.id, first, after)
+        return _wrap(page, window, Interaction.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Support tickets, newest first.")
+    async def tickets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Ticket]:
+        page, window = await _page(info, Relation.CUSTOMER_TICKETS, self.id, first, after)
+        return _wrap(page, window, Ticket.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Keys of this customer in the systems of record.")
+    async def identities(self, info: Info) -> list[ExternalIdentity]:
+        found = await info.context.loaders.customer_identities.load(self.id)
+        return [ExternalIdentity(system=item.system, key=item.key) for item in found]
+
+
+@strawberry.federation.type(keys=["id"])
+class Product:
+    id: strawberry.ID
+    sku: str
+    name: str
+    category: str
+    price: float
+
+    @classmethod
+    def from_record(cls, record: model.Product) -> Self:
+        return cls(
+            id=strawberry.ID(record.id), sku=record.sku, name=record.name, category=record.category, price=record.price
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.product.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field(description="Orders that contain this product, newest first.")
+    async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
+        page, window = await _page(info, Relation.PRODUCT_ORDERS, self.id, first, after)
+        return _wrap(page, window, Order.from_record)  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="One product on an order.")
+class OrderLine:
+    quantity: int
+    price: float
+    product_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        record = await info.context.loaders.product.load(self.product_id)
+        return None if record is None else Product.from_record(record)
+
+
+@strawberry.type(description="One step of an order (sale, build, pick, ship, invoice) and who handled it.")
+class OrderStepEvent:
+    step: OrderStep
+    at: datetime
+    employee_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def employee(self, info: Info) -> Employee | None:
+        return await _employee(info, self.employee_id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Order:
+    id: strawberry.ID
+    placed_at: datetime
+    status: OrderStatus
+    total: float
+    currency: str
+    customer_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: model.Order) -> Self:
+        return cls(
+            id=strawberry.ID(record.id),
+            placed_at=record.placed_at,
+            status=record.status,
+            total=record.total,
+            currency=record.currency,
+            customer_id=record.customer_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.order.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        record = await info.context.loaders.customer.load(self.customer_id)
+        return None if record is None else Customer.from_record(record)
+
+    @strawberry.field(description="The products on this order.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        found = await info.context.loaders.order_lines.load(self.id)
+        return [OrderLine(quantity=line.quantity, price=line.price, product_id=line.product_id) for line in found]
+
+    @strawberry.field(description="Each step of the order in time order, with who handled it.")
+    async def steps(self, info: Info) -> list[OrderStepEvent]:
+        found = await info.context.loaders.order_steps.load(self.id)
+        return [OrderStepEvent(step=step.step, at=step.at, employee_id=step.employee_id) for step in found]
+
+
+@strawberry.federation.type(keys=["id"], description="A department of the front or back office.")
+class Department:
+    id: strawberry.ID
+    name: str
+    kind: DepartmentKind
+    function: Function
+
+    @classmethod
+    def from_record(cls, record: model.Department) -> Self:
+        return cls(id=strawberry.ID(record.id), name=record.name, kind=record.kind, function=record.function)
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.department.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field(description="People who work in this department, by name.")
+    async def employees(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
+        page, window = await _page(info, Relation.DEPARTMENT_EMPLOYEES, self.id, first, after)
+        return _wrap(page, window, Employee.from_record)  # type: ignore[no-any-return]
+
+
+@strawberry.federation.type(keys=["id"], description="Anyone in the company: everyone may serve a customer.")
+class Employee:
+    id: strawberry.ID
+    name: str
+    email: str
+    title: str
+    department_id: strawberry.Private[str | None]
+    manager_id: strawberry.Private[str | None]
+
+    @classmethod
+    def from_record(cls, record: model.Employee) -> Self:
+        return cls(
+            id=strawberry.ID(record.id),
+            name=record.name,
+            email=record.email,
+            title=record.title,
+            department_id=record.department_id,
+            manager_id=record.manager_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        return await _employee(info, id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def department(self, info: Info) -> Department | None:
+        if self.department_id is None:
+            return None
+        record = await info.context.loaders.department.load(self.department_id)
+        return None if record is None else Department.from_record(record)
+
+    @strawberry.field(description="The person this employee reports to.")
+    async def manager(self, info: Info) -> Employee | None:
+        return await _employee(info, self.manager_id)
+
+    @strawberry.field(description="Direct reports, by name.")
+    async def reports(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
+        page, window = await _page(info, Relation.EMPLOYEE_REPORTS, self.id, first, after)
+        return _wrap(page, window, Employee.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Interactions this employee had with customers, newest first.")
+    async def interactions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Interaction]:
+        page, window = await _page(info, Relation.EMPLOYEE_INTERACTIONS, self.id, first, after)
+        return _wrap(page, window, Interaction.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Customers whose account this employee owns, by name.")
+    async def accounts(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Customer]:
+        page, window = await _page(info, Relation.EMPLOYEE_ACCOUNTS, self.id, first, after)
+        return _wrap(page, window, Customer.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Keys of this employee in the systems of record.")
+    async def identities(self, info: Info) -> list[ExternalIdentity]:
+        found = await info.context.loaders.employee_identities.load(self.id)
+        return [ExternalIdentity(system=item.system, key=item.key) for item in found]
+
+
+@strawberry.federation.type(keys=["id"], description="A touchpoint: any channel, any employee.")
+class Interaction:
+    id: strawberry.ID
+    at: datetime
+    channel: Channel
+    summary: str
+    customer_id: strawberry.Private[str]
+    employee_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: model.Interaction) -> Self:
+        return cls(
+            id=strawberry.ID(record.id),
+            at=record.at,
+            channel=record.channel,
+            summary=record.summary,
+            customer_id=record.customer_id,
+            employee_id=record.employee_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.interaction.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        record = await info.context.loaders.customer.load(self.customer_id)
+        return None if record is None else Customer.from_record(record)
+
+    @strawberry.field
+    async def employee(self, info: Info) -> Employee | None:
+        return await _employee(info, self.employee_id)
+
+
+@strawberry.type(description="One hand-off of a ticket: who got it, from whom, when and why.")
+class HandOff:
+    at: datetime
+    reason: str
+    employee_id: strawberry.Private[str]
+    by_id: strawberry.Private[str | None]
+
+    @strawberry.field(description="Who the ticket was handed to.")
+    async def employee(self, info: Info) -> Employee | None:
+        return await _employee(info, self.employee_id)
+
+    @strawberry.field(description="Who handed it over; null for the first assignment.")
+    async def by(self, info: Info) -> Employee | None:
+        return await _employee(info, self.by_id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Ticket:
+    id: strawberry.ID
+    opened_at: datetime
+    closed_at: datetime | None
+    status: TicketStatus
+    priority: Priority
+    subject: str
+    customer_id: strawberry.Private[str]
+
+    @classmethod
+    def from_record(cls, record: model.Ticket) -> Self:
+        return cls(
+            id=strawberry.ID(record.id),
+            opened_at=record.opened_at,
+            closed_at=record.closed_at,
+            status=record.status,
+            priority=record.priority,
+            subject=record.subject,
+            customer_id=record.customer_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        record = await info.context.loaders.ticket.load(id)
+        return None if record is None else cls.from_record(record)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        record = await info.context.loaders.customer.load(self.customer_id)
+        return None if record is None else Customer.from_record(record)
+
+    @strawberry.field(description="Every hand-off in time order.")
+    async def hand_offs(self, info: Info) -> list[HandOff]:
+        found = await info.context.loaders.hand_offs.load(self.id)
+        return [HandOff(at=h.at, reason=h.reason, employee_id=h.employee_id, by_id=h.by_id) for h in found]
+
+    @strawberry.field(description="Who holds the ticket now: the last hand-off's employee.")
+    async def assignee(self, info: Info) -> Employee | None:
+        found = await info.context.loaders.hand_offs.load(self.id)
+        return await _employee(info, found[-1].employee_id) if found else None
+
+
+async def _employee(info: Info, employee_id: str | None) -> Employee | None:
+    if employee_id is None:
+        return None
+    record = await info.context.loaders.employee.load(employee_id)
+    return None if record is None else Employee.from_record(record)

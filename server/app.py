@@ -1,0 +1,92 @@
+"""The application factory: the one place that wires settings, Neo4j and the GraphQL schema.
+
+``create_app(settings)`` opens the Neo4j driver in its lifespan (and closes it at shutdown);
+tests and embedders may hand in an open ``driver`` instead, which the app then leaves open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from neo4j import AsyncDriver
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from domain.errors import CustomerGraphError
+from graph.driver import open_driver
+from graph.schema import apply_schema
+from graph.store import Neo4jGraphStore
+from resolvers.context import Context
+from resolvers.schema import build_schema
+from server.graphql_http import GraphQLEndpoint
+from server.settings import Settings
+
+
+@dataclass
+class Services:
+    """What the lifespan opened and the routes use."""
+
+    store: Neo4jGraphStore | None = None
+
+
+def create_app(
+    settings: Settings,
+    *,
+    driver: AsyncDriver | None = None,
+    playground: Callable[[], str] | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    services = Services()
+    schema = build_schema()
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        own_driver = driver is None
+        active = driver or open_driver(
+            settings.effective_neo4j_uri(), settings.neo4j_user, settings.neo4j_password.get_secret_value()
+        )
+        try:
+            if own_driver:
+                await apply_schema(active, settings.neo4j_database)
+            services.store = Neo4jGraphStore(active, settings.neo4j_database)
+            yield
+        finally:
+            services.store = None
+            if own_driver:
+                await active.close()
+
+    def context_for(_: Request) -> Context:
+        if services.store is None:
+            raise RuntimeError("the app is not started: run it with its lifespan")
+        return Context(store=services.store, max_page_size=settings.max_page_size)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            if services.store is not None and await services.store.ping():
+                return JSONResponse({"status": "ready", "graph": "ok"})
+            reason = "not started"
+        except CustomerGraphError as error:
+            reason = error.message
+        return JSONResponse({"status": "unavailable", "graph": reason}, status_code=503)
+
+    async def home(_: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    endpoint = GraphQLEndpoint(schema._schema, context_for, playground)
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/", home, methods=["GET"]),
+        *extra_routes,
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.router.redirect_slashes = False
+    return app

@@ -1,0 +1,216 @@
+"""GraphQL over HTTP, as the GraphQL-over-HTTP specification describes it.
+
+- ``POST`` with an ``application/json`` body, or ``GET`` with URL parameters (queries only:
+  a mutation over ``GET`` is ``405``).
+- The response type follows ``Accept``: ``application/graphql-response+json`` (with ``4xx``
+  and no ``data`` for requests that cannot run) or ``application/json`` (always ``200`` once
+  the request is well-formed); ``406`` when neither is acceptable.
+- Malformed bodies and parameters are ``400`` with a JSON error, never a ``500``.
+
+Parsing and validating a document is cached by its text, so a client repeating the same
+query pays for them once; responses are encoded with orjson.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from resolvers.errors import format_error
+
+logger = logging.getLogger("customer_graph.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BODY_BYTES = 1_000_000
+
+
+class RequestError(Exception):
+    """The HTTP request itself is wrong: answered with ``status`` and a JSON error."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    document: DocumentNode | None
+    errors: list[GraphQLError]
+
+
+class DocumentCache:
+    """Parsed and validated documents by query text; least recently used ones go first."""
+
+    def __init__(self, schema: GraphQLSchema, size: int = 512) -> None:
+        self._schema = schema
+        self._size = size
+        self._documents: OrderedDict[str, Prepared] = OrderedDict()
+
+    def prepare(self, query: str) -> Prepared:
+        prepared = self._documents.get(query)
+        if prepared is not None:
+            self._documents.move_to_end(query)
+            return prepared
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            prepared = Prepared(None, [error])
+        else:
+            prepared = Prepared(document, list(validate(self._schema, document)))
+        self._documents[query] = prepared
+        if len(self._documents) > self._size:
+            self._documents.popitem(last=False)
+        return prepared
+
+
+def negotiate(accept: str) -> str | None:
+    """The response media type for an ``Accept`` header; ``None`` if we can offer none."""
+    if not accept.strip():
+        return JSON
+    for part in accept.split(","):
+        media_type = part.split(";")[0].strip().lower()
+        if media_type == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media_type in (JSON, "application/*", "*/*"):
+            return JSON
+    return None
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+
+
+async def read_request(request: Request) -> GraphQLRequest:
+    if request.method == "GET":
+        params = request.query_params
+        return _graphql_request(
+            params.get("query"), _json_param(params.get("variables"), "variables"), params.get("operationName")
+        )
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise RequestError(415, "send the GraphQL request as application/json")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestError(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, "the request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise RequestError(400, "the request body must be a JSON object (batches are not supported)")
+    return _graphql_request(payload.get("query"), payload.get("variables"), payload.get("operationName"))
+
+
+def _json_param(value: str | None, name: str) -> object:
+    if value is None or value == "":
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, f"'{name}' is not valid JSON") from None
+
+
+def _graphql_request(query: object, variables: object, operation_name: object) -> GraphQLRequest:
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "'query' must be a non-empty string")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError(400, "'variables' must be a JSON object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError(400, "'operationName' must be a string")
+    return GraphQLRequest(query, variables, operation_name)
+
+
+class GraphQLEndpoint:
+    """The ``/graphql`` route: negotiates, validates, executes and encodes."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        context_factory: Callable[[Request], object],
+        playground: Callable[[], str] | None = None,
+    ) -> None:
+        self._schema = schema
+        self._context_factory = context_factory
+        self._playground = playground
+        self._cache = DocumentCache(schema)
+
+    async def __call__(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
+        if self._playground is not None and wants_html(request):
+            return HTMLResponse(self._playground())
+        media_type = negotiate(request.headers.get("accept", ""))
+        if media_type is None:
+            return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
+        try:
+            graphql_request = await read_request(request)
+            return await self._run(request, graphql_request, media_type)
+        except RequestError as error:
+            return _error_response(error)
+
+    async def _run(self, request: Request, graphql_request: GraphQLRequest, media_type: str) -> Response:
+        prepared = self._cache.prepare(graphql_request.query)
+        if prepared.errors or prepared.document is None:
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, request_failed=True)
+        operation = get_operation_ast(prepared.document, graphql_request.operation_name)
+        if operation is None:
+            error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
+            return _result_response(ExecutionResult(None, [error]), media_type, request_failed=True)
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
+        outcome = execute(
+            self._schema,
+            prepared.document,
+            context_value=self._context_factory(request),
+            variable_values=graphql_request.variables,
+            operation_name=graphql_request.operation_name,
+        )
+        result = await outcome if isawaitable(outcome) else outcome
+        # Errors without a path come from variables that do not fit: nothing ran.
+        request_failed = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        return _result_response(result, media_type, request_failed=request_failed)
+
+
+def _result_response(result: ExecutionResult, media_type: str, *, request_failed: bool) -> Response:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [format_error(error) for error in result.errors]
+    if not request_failed:
+        body["data"] = result.data
+    status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type)
+
+
+def _error_response(error: RequestError) -> Response:
+    body = {"errors": [{"message": error.message, "extensions": {"code": "BAD_REQUEST"}}]}
+    return Response(orjson.dumps(body), status_code=error.status, media_type=JSON, headers=error.headers)

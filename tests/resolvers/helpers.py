@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver
+
+from graph.store import Neo4jGraphStore
+from resolvers.context import Context
+from resolvers.schema import build_schema
+
+SCHEMA = build_schema()
+
+
+async def run(driver: AsyncDriver, query: str, max_page_size: int = 100, **variables: Any) -> Any:
+    context = Context(store=Neo4jGraphStore(driver, "neo4j"), max_page_size=max_page_size)
+    return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)

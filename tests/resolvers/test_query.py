@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from neo4j import AsyncDriver
+
+from tests.bolt_counter import counting_statements
+from tests.resolvers.helpers import run
+
+CUSTOMER_360 = """
+query ($id: ID!) {
+  customer(id: $id) {
+    id name tier segment lifetimeValue since
+    owner { name department { name function } }
+    orders(first: 3) {
+      totalCount
+      nodes { id status total lines { quantity product { sku name } } steps { step at employee { name } } }
+    }
+    interactions(first: 5) { nodes { at channel employee { name department { name kind } } } }
+    tickets(first: 5) { nodes { id status handOffs { at employee { name } by { name } } } }
+    identities { system key }
+  }
+}
+"""
+
+NESTED_LIST = """
+query ($first: Int!) {
+  customers(first: $first) {
+    nodes {
+      id
+      orders(first: 5) { nodes { id lines { product { name } } } }
+      interactions(first: 5) { nodes { channel employee { name department { name } } } }
+    }
+  }
+}
+"""
+
+
+async def test_customer_360_resolves_across_the_graph(demo_graph: AsyncDriver) -> None:
+    result = await run(demo_graph, CUSTOMER_360, id="C000001")
+
+    assert result.errors is None
+    customer = result.data["customer"]
+    assert customer["id"] == "C000001"
+    records, _, _ = await demo_graph.execute_query(
+        "MATCH (c:Customer {id: 'C000001'}) RETURN c.name AS name, COUNT { (c)-[:PLACED]->() } AS orders"
+    )
+    assert customer["name"] == records[0]["name"]
+    assert customer["orders"]["totalCount"] == records[0]["orders"]
+    for order in customer["orders"]["nodes"]:
+        assert order["lines"], "every demo order has at least one line"
+        assert order["steps"][0]["step"] == "SALE"
+    assert {identity["system"] for identity in customer["identities"]} >= {"CRM", "ERP"}
+
+
+async def test_unknown_customer_is_null_with_a_not_found_error(demo_graph: AsyncDriver) -> None:
+    result = await run(demo_graph, "{ customer(id: \"C999999999\") { id } }")
+
+    assert result.data == {"customer": None}
+    assert result.errors[0].extensions["code"] == "NOT_FOUND"
+
+
+async def test_nested_query_costs_the_same_statements_for_5_and_100_customers(demo_graph: AsyncDriver) -> None:
+    with counting_statements() as few:
+        small = await run(demo_graph, NESTED_LIST, first=5)
+    with counting_statements() as many:
+        large = await run(demo_graph, NESTED_LIST, first=100)
+
+    assert small.errors is None and large.errors is None
+    assert len(large.data["customers"]["nodes"]) == 100
+    # One list query, then one batched statement per relationship field per level:
+    # orders, lines, products, interactions, employees, departments.
+    assert len(few) == len(many) == 7
+
+
+async def test_list_paging_walks_forward_and_back_with_cursors(demo_graph: AsyncDriver) -> None:
+    query = """
+    query ($first: Int, $after: String, $last: Int, $before: String) {
+      customers(first: $first, after: $after, last: $last, before: $before, orderBy: {field: ID}) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        nodes { id }
+      }
+    }
+    """
+    first = (await run(demo_graph, query, first=3)).data["customers"]
+    second = (await run(demo_graph, query, first=3, after=first["pageInfo"]["endCursor"])).data["customers"]
+    back = (await run(demo_graph, query, last=3, before=second["pageInfo"]["startCursor"])).data["customers"]
+    tail = (await run(demo_graph, query, last=2)).data["customers"]
+
+    assert [n["id"] for n in first["nodes"]] == ["C000001", "C000002", "C000003"]
+    assert [n["id"] for n in second["nodes"]] == ["C000004", "C000005", "C000006"]
+    assert back["nodes"] == first["nodes"]
+    assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
+    assert second["pageInfo"]["hasPreviousPage"]
+    total = first["totalCount"]
+    assert [n["id"] for n in tail["nodes"]] == [f"C{total - 1:06d}", f"C{total:06d}"]
+    assert not tail["pageInfo"]["hasNextPage"]
+
+
+async def test_filters_and_sorting_match_the_graph(demo_graph: AsyncDriver) -> None:
+    query = """
+    { customers(filter: {tiers: [PLATINUM]}, orderBy: {field: LIFETIME_VALUE, direction: DESC}, first: 100) {
+        totalCount nodes { tier lifetimeValue } } }
+    """
+    result = (await run(demo_graph, query)).data["customers"]
+
+    records, _, _ = await demo_graph.execute_query("MATCH (c:Customer {tier: 'PLATINUM'}) RETURN count(c) AS n")
+    assert result["totalCount"] == records[0]["n"] > 0
+    values = [n["lifetimeValue"] for n in result["nodes"]]
+    assert values == sorted(values, reverse=True)
+    assert {n["tier"] for n in result["nodes"]} == {"PLATINUM"}
+
+
+async def test_oversize_page_is_bad_user_input(demo_graph: AsyncDriver) -> None:
+    result = await run(demo_graph, "{ customers(first: 101) { nodes { id } } }")
+
+    assert result.data is None
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "first", "maximum": 100}
+
+
+async def test_inverted_time_window_is_bad_user_input(demo_graph: AsyncDriver) -> None:
+    query = '{ orders(filter: {placed: {from: "2026-01-02T00:00:00Z", to: "2026-01-01T00:00:00Z"}}) { totalCount } }'
+    result = await run(demo_graph, query)
+
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    assert "'from' must be before 'to'" in result.errors[0].message
+
+
+async def test_a_forged_cursor_is_bad_user_input(demo_graph: AsyncDriver) -> None:
+    result = await run(demo_graph, '{ customers(after: "not-a-cursor") { nodes { id } } }')
+
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+
+
+async def test_relationships_resolve_both_ways(demo_graph: AsyncDriver) -> None:
+    query = """
+    { department(id: "D001") { id employees(first: 2) { totalCount nodes { department { id } manager { id } } } } }
+    """
+    result = await run(demo_graph, query)
+
+    assert result.errors is None
+    department = result.data["department"]
+    assert department["employees"]["totalCount"] > 0
+    assert {node["department"]["id"] for node in department["employees"]["nodes"]} == {"D001"}
