@@ -81,7 +81,7 @@ def create_app(
 
     endpoint = GraphQLEndpoint(schema._schema, context_for, playground)
     routes: list[BaseRoute] = [
-        Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/", home, methods=["GET"]),

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import uvicorn
 
 from domain.errors import CustomerGraphError
 from graph import files
@@ -19,10 +22,12 @@ from graph.counts import GraphCounts, graph_counts
 from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind
+from resolvers.schema import export_sdl
 from server import local_neo4j
 from server.bootstrap import connected_graph, ensure_neo4j
+from server.main import build_app
 from server.progress import LoadProgress, format_report
-from server.settings import Settings
+from server.settings import PROJECT_ROOT, Settings
 
 EXIT_REJECTED_ROWS = 3
 
@@ -104,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="start Neo4j, load the demo data if the graph is empty, print counts")
     demo.add_argument("--preset", choices=sorted(PRESETS), help="demo preset (default: CG_DEMO_PRESET)")
 
+    serve = commands.add_parser("serve", help="start Neo4j, load the demo data if the graph is empty, serve the API")
+    serve.add_argument("--preset", choices=sorted(PRESETS), help="demo preset to load into an empty graph")
+    serve.add_argument("--no-demo", action="store_true", help="never load demo data")
+
+    schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
+    schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
+
     export = commands.add_parser("export-demo", help="write a demo preset as JSON Lines files, one per row kind")
     export.add_argument("folder", type=Path)
     export.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
@@ -133,6 +145,8 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
     if args.command == "export-demo":
         export_demo(args.preset, seed, args.folder)
         return 0
+    if args.command == "export-schema":
+        return _export_schema(check=args.check)
     uri = ensure_neo4j(settings)
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
@@ -147,15 +161,44 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
             return 2
         print(format_report(report))
         return EXIT_REJECTED_ROWS if report.rows_rejected else 0
-    # demo
-    preset = args.preset or settings.demo_preset
+    if args.command == "serve":
+        if not args.no_demo:
+            _load_demo_if_empty(settings, args.preset or settings.demo_preset, seed, uri)
+        return _serve(settings.model_copy(update={"neo4j_uri": uri}))
+    counts = _load_demo_if_empty(settings, args.preset or settings.demo_preset, seed, uri)
+    print(f"graph at {uri}:")
+    print(format_counts(counts))
+    return 0
+
+
+def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) -> GraphCounts:
     counts = asyncio.run(show_counts(settings, uri))
     if counts.total_nodes == 0:
         print(f"the graph at {uri} is empty: loading the '{preset}' demo company")
         print(format_report(asyncio.run(load_demo(settings, preset, seed, uri))))
         counts = asyncio.run(show_counts(settings, uri))
-    print(f"graph at {uri}:")
-    print(format_counts(counts))
+    return counts
+
+
+def _serve(settings: Settings) -> int:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    print(f"Customer Graph API at {url} (open it in a browser for the GraphiQL playground)", flush=True)
+    uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def _export_schema(*, check: bool) -> int:
+    target = PROJECT_ROOT / "schema.graphql"
+    sdl = export_sdl()
+    if check:
+        if not target.exists() or target.read_text() != sdl:
+            print("schema.graphql differs from the code: run 'customer-graph export-schema'", file=sys.stderr)
+            return 1
+        print("schema.graphql matches the code")
+        return 0
+    target.write_text(sdl)
+    print(f"wrote {target}")
     return 0
 
 

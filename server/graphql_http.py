@@ -164,7 +164,7 @@ class GraphQLEndpoint:
         self._playground = playground
         self._cache = DocumentCache(schema)
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
         if self._playground is not None and wants_html(request):
@@ -180,14 +180,16 @@ class GraphQLEndpoint:
 
     async def _run(self, request: Request, graphql_request: GraphQLRequest, media_type: str) -> Response:
         prepared = self._cache.prepare(graphql_request.query)
-        if prepared.errors or prepared.document is None:
+        if prepared.document is None:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, request_failed=True)
         operation = get_operation_ast(prepared.document, graphql_request.operation_name)
+        if request.method == "GET" and operation is not None and operation.operation is not OperationType.QUERY:
+            raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
+        if prepared.errors:
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, request_failed=True)
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, request_failed=True)
-        if request.method == "GET" and operation.operation is not OperationType.QUERY:
-            raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
         outcome = execute(
             self._schema,
             prepared.document,
