@@ -2,14 +2,16 @@
 
 Rows arrive per kind, in load order, each with its origin (``file:line`` or a generator
 position) so that a bad row can be reported where it came from. A row is checked twice:
-its fields and types before it is batched, and the nodes it refers to inside the batch's own
-transaction just before the write, so a row is written whole or not at all and the good rows
-of a batch still load. Because every write merges on ids, a load that was interrupted and is
+its fields and types before it is batched, and the nodes it refers to by the batch's own
+write statement, so a row is written whole or not at all and the good rows of a batch still
+load. Batches of one kind are written by a few concurrent transactions while the next ones
+are parsed; a kind is finished before the next begins, so references always point back. Because every write merges on ids, a load that was interrupted and is
 run again ends with the same graph as one that never stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +20,6 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ClientError
 
-from graph.load_queries import EXISTING_IDS
 from graph.neo4j_errors import translated
 from graph.rows import Row, RowError, RowKind
 
@@ -88,11 +89,13 @@ class BulkLoader:
         database: str,
         *,
         batch_size: int = 5000,
+        concurrency: int = 2,
         on_progress: ProgressCallback | None = None,
         keep_rejections: int = 10_000,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        if batch_size < 1 or concurrency < 1:
+            raise ValueError("batch_size and concurrency must be at least 1")
+        self._concurrency = concurrency
         self._driver = driver
         self._database = database
         self._batch_size = batch_size
@@ -106,14 +109,33 @@ class BulkLoader:
             kind_report = KindReport(kind=kind.name)
             report.kinds.append(kind_report)
             kind_started = time.perf_counter()
-            for batch in self._batches(kind, raw_rows, kind_report, report):
+            await self._load_kind(kind, raw_rows, kind_report, report)
+            kind_report.seconds = time.perf_counter() - kind_started
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def _load_kind(self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport) -> None:
+        """Parse batches here while up to ``concurrency`` writers send earlier ones to Neo4j."""
+        queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self._concurrency)
+
+        async def writer() -> None:
+            while (batch := await queue.get()) is not None:
                 async with translated():
                     await self._write(batch, kind_report, report)
                 if self._on_progress is not None:
                     self._on_progress(kind.name, kind_report.read)
-            kind_report.seconds = time.perf_counter() - kind_started
-        report.seconds = time.perf_counter() - started
-        return report
+
+        try:
+            async with asyncio.TaskGroup() as writers:
+                for _ in range(self._concurrency):
+                    writers.create_task(writer())
+                for batch in self._batches(kind, raw_rows, kind_report, report):
+                    await queue.put(batch)
+                for _ in range(self._concurrency):
+                    await queue.put(None)
+        except BaseExceptionGroup as failed:
+            # A writer failed and the others were stopped: surface the first cause as it is.
+            raise failed.exceptions[0] from None
 
     def _batches(
         self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport
@@ -129,10 +151,10 @@ class BulkLoader:
             batch.rows.append(row)
             batch.origins.append(origin)
             if len(batch.rows) >= self._batch_size:
-                yield batch
+                yield _lock_ordered(batch)
                 batch = _Batch(kind)
         if batch.rows:
-            yield batch
+            yield _lock_ordered(batch)
 
     async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
         try:
@@ -162,36 +184,27 @@ class BulkLoader:
             report.rejections.append(rejection)
 
 
-async def _write_batch(tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]) -> tuple[list[tuple[int, str]], Any]:
-    """Check the batch's references, drop the rows that point nowhere, write the rest.
+def _lock_ordered(batch: _Batch) -> _Batch:
+    """The batch sorted by the nodes it refers to.
 
-    Runs inside one managed transaction, so the check and the write see the same graph and a
-    retry after a transient error repeats both.
+    Concurrent batches then take their locks on shared nodes (busy employees, departments)
+    in the same order, which keeps them from deadlocking each other.
     """
+    fields = [reference.field for reference in batch.kind.references]
+    if not fields:
+        return batch
+    order = sorted(range(len(batch.rows)), key=lambda i: [str(batch.rows[i][field] or "") for field in fields[::-1]])
+    return _Batch(batch.kind, [batch.rows[i] for i in order], [batch.origins[i] for i in order])
+
+
+async def _write_batch(tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]) -> tuple[list[tuple[int, str]], Any]:
+    """Write the batch in one statement; it reports the rows whose references point nowhere."""
+    result = await tx.run(kind.write, rows=rows)
     missing: list[tuple[int, str]] = []
-    bad: set[int] = set()
-    for reference in kind.references:
-        wanted = {row[reference.field] for row in rows if row[reference.field] is not None}
-        if not wanted:
-            continue
-        result = await tx.run(EXISTING_IDS[reference.label], ids=list(wanted))
-        record = await result.single(strict=True)
-        found = set(record["found"])
-        for index, row in enumerate(rows):
-            value = row[reference.field]
-            if value is not None and value not in found and index not in bad:
-                bad.add(index)
-                missing.append((index, f"{reference.field} '{value}': no {reference.label} with that id"))
-    good = [row for index, row in enumerate(rows) if index not in bad] if bad else rows
-    if not good:
-        return missing, _NoCounters()
-    result = await tx.run(kind.write, rows=good)
+    labels = {reference.field: reference.label for reference in kind.references}
+    async for record in result:
+        index = record["n"]
+        reasons = [f"{field} '{rows[index][field]}': no {labels[field]} with that id" for field in record["missing"]]
+        missing.append((index, "; ".join(reasons)))
     summary = await result.consume()
     return missing, summary.counters
-
-
-class _NoCounters:
-    nodes_created = 0
-    relationships_created = 0
-    relationships_deleted = 0
-    properties_set = 0

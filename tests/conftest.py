@@ -65,12 +65,17 @@ DEMO_PRESET = "small"
 DEMO_SEED = 7
 
 
-@pytest.fixture
-async def empty_graph(driver: AsyncDriver) -> AsyncDriver:
-    """The session's driver, on a database emptied for this test."""
+async def wipe(driver: AsyncDriver) -> None:
+    # CALL ... IN TRANSACTIONS needs an auto-commit transaction: session.run gives one.
     async with driver.session(database=DATABASE) as session:
         await (await session.run(WIPE_GRAPH)).consume()
     _loaded["preset"] = None
+
+
+@pytest.fixture
+async def empty_graph(driver: AsyncDriver) -> AsyncDriver:
+    """The session's driver, on a database emptied for this test."""
+    await wipe(driver)
     return driver
 
 
@@ -78,8 +83,7 @@ async def empty_graph(driver: AsyncDriver) -> AsyncDriver:
 async def demo_graph(driver: AsyncDriver) -> AsyncDriver:
     """The session's driver, on a database holding the small demo company (read-only tests)."""
     if _loaded["preset"] != DEMO_PRESET:
-        async with driver.session(database=DATABASE) as session:
-            await (await session.run(WIPE_GRAPH)).consume()
+        await wipe(driver)
         company = DemoCompany(PRESETS[DEMO_PRESET], DEMO_SEED)
         report = await BulkLoader(driver, DATABASE).load(demo_stream(company))
         assert report.rows_rejected == 0, report.rejections[:5]

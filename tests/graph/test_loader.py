@@ -153,3 +153,52 @@ async def test_duplicate_id_is_rejected_by_the_constraint_with_a_clear_error(emp
 def test_a_file_named_after_no_row_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(files.UnknownFileError, match="must be a row kind"):
         files.collect([write_jsonl(tmp_path / "widgets.jsonl", [])])
+
+
+class Interrupted(Exception):
+    pass
+
+
+def tiny_stream():
+    from graph.demo import PRESETS, DemoCompany
+    from server.cli import demo_stream
+
+    return demo_stream(DemoCompany(PRESETS["tiny"], 11))
+
+
+async def test_loading_the_demo_company_twice_leaves_identical_counts(empty_graph: AsyncDriver) -> None:
+    first = await BulkLoader(empty_graph, DATABASE, batch_size=100).load(tiny_stream())
+    counts = await graph_counts(empty_graph, DATABASE)
+
+    second = await BulkLoader(empty_graph, DATABASE, batch_size=100).load(tiny_stream())
+
+    assert first.rows_rejected == second.rows_rejected == 0
+    assert first.elements_created == counts.total_nodes + counts.total_relationships
+    assert second.elements_created == 0
+    assert await graph_counts(empty_graph, DATABASE) == counts
+
+
+async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_same_graph(
+    empty_graph: AsyncDriver,
+) -> None:
+    from tests.conftest import wipe
+    from tests.graph.fingerprint import fingerprint
+
+    await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
+    uninterrupted = await fingerprint(empty_graph)
+    await wipe(empty_graph)
+
+    def stop_after_a_few_batches(kind: str, read: int) -> None:
+        if kind == "order_line" and read >= 200:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        await BulkLoader(empty_graph, DATABASE, batch_size=50, on_progress=stop_after_a_few_batches).load(
+            tiny_stream()
+        )
+    partial = await graph_counts(empty_graph, DATABASE)
+    assert partial.relationships.get("CONTAINS", 0) < 389 and partial.nodes.get("Interaction", 0) == 0, partial
+
+    await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
+
+    assert await fingerprint(empty_graph) == uninterrupted

@@ -1,0 +1,29 @@
+# `make run` and `make check` are the two commands of the README; .ci/run calls `make check`.
+PY := .venv/bin/python
+
+.PHONY: setup run check lint test schema clean-local
+
+setup:
+	bash scripts/setup.sh
+
+run: setup
+	$(PY) -m server serve
+
+check: setup lint test
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+	$(PY) -m server export-schema --check
+
+test:
+	.venv/bin/pytest
+
+schema:
+	$(PY) -m server export-schema
+
+clean-local:
+	$(PY) -m server neo4j stop || true
+	rm -rf .local

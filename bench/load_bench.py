@@ -1,0 +1,103 @@
+"""Load benchmark: the `bench` demo preset into an empty Neo4j, with throughput and memory.
+
+    .venv/bin/python -m bench.load_bench [--preset bench] [--batch-size 10000]
+
+Starts a fresh embedded Neo4j in a temporary folder (or uses CG_BENCH_NEO4J_URI, which it
+wipes first), loads the preset through the same BulkLoader the CLI uses, and prints nodes,
+relationships and graph elements per second plus the loader's peak memory (max RSS).
+Results are also written to bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+from graph.demo import PRESETS, DemoCompany
+from graph.driver import open_driver
+from graph.loader import BulkLoader
+from graph.rows import ROW_KINDS
+from graph.schema import apply_schema
+from server import local_neo4j
+from server.cli import demo_stream
+from server.progress import LoadProgress, format_report
+
+RESULTS = Path(__file__).parent / "results"
+WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def run(uri: str, preset: str, batch_size: int, wipe: bool) -> dict[str, object]:
+    driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
+    try:
+        if wipe:
+            await driver.execute_query(WIPE, database_="neo4j")
+        await apply_schema(driver, "neo4j")
+        company = DemoCompany(PRESETS[preset])
+        progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
+        started = time.perf_counter()
+        report = await BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=progress).load(
+            demo_stream(company)
+        )
+        seconds = time.perf_counter() - started
+        progress.close()
+    finally:
+        await driver.close()
+    print(format_report(report))
+    nodes = sum(kind.nodes_created for kind in report.kinds)
+    relationships = sum(kind.relationships_created for kind in report.kinds)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "preset": preset,
+        "batch_size": batch_size,
+        "rows": report.rows_loaded,
+        "rejected": report.rows_rejected,
+        "nodes": nodes,
+        "relationships": relationships,
+        "seconds": round(seconds, 1),
+        "nodes_per_second": round(nodes / seconds),
+        "relationships_per_second": round(relationships / seconds),
+        "elements_per_second": round((nodes + relationships) / seconds),
+        "loader_peak_rss_mib": round(peak_mib),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="bench", choices=sorted(PRESETS))
+    parser.add_argument("--batch-size", type=int, default=10_000)
+    args = parser.parse_args()
+    given = os.environ.get("CG_BENCH_NEO4J_URI")
+    if given:
+        figures = asyncio.run(run(given, args.preset, args.batch_size, wipe=True))
+    else:
+        with tempfile.TemporaryDirectory(prefix="cg-load-bench-") as home:
+            local = local_neo4j.start(Path(home), free_port(), heap_mb=4096, page_cache_mb=4096)
+            try:
+                figures = asyncio.run(run(local.uri, args.preset, args.batch_size, wipe=False))
+            finally:
+                local_neo4j.stop(Path(home))
+    print()
+    for key, value in figures.items():
+        print(f"{key:>26}: {value:,}" if isinstance(value, int) else f"{key:>26}: {value}")
+    target = 50_000
+    verdict = "meets" if int(figures["elements_per_second"]) >= target else "MISSES"  # type: ignore[call-overload]
+    print(f"{'target':>26}: {target:,} elements/s ({verdict})")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"load-{args.preset}.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
