@@ -5,8 +5,9 @@ position) so that a bad row can be reported where it came from. A row is checked
 its fields and types before it is batched, and the nodes it refers to by the batch's own
 write statement, so a row is written whole or not at all and the good rows of a batch still
 load. Batches of one kind are written by a few concurrent transactions while the next ones
-are parsed; a kind is finished before the next begins, so references always point back. Because every write merges on ids, a load that was interrupted and is
-run again ends with the same graph as one that never stopped.
+are parsed; a kind is finished before the next begins, so references always point back.
+Because every write merges on ids, a load that was interrupted and is run again ends with
+the same graph as one that never stopped.
 """
 
 from __future__ import annotations
@@ -197,7 +198,9 @@ def _lock_ordered(batch: _Batch) -> _Batch:
     return _Batch(batch.kind, [batch.rows[i] for i in order], [batch.origins[i] for i in order])
 
 
-async def _write_batch(tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]) -> tuple[list[tuple[int, str]], Any]:
+async def _write_batch(
+    tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]
+) -> tuple[list[tuple[int, str]], Any]:
     """Write the batch in one statement; it reports the rows whose references point nowhere."""
     result = await tx.run(kind.write, rows=rows)
     missing: list[tuple[int, str]] = []

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """Customer value tier: drives service levels."""
 
     PLATINUM = "PLATINUM"
@@ -21,19 +21,19 @@ class Tier(str, Enum):
     BRONZE = "BRONZE"
 
 
-class Segment(str, Enum):
+class Segment(StrEnum):
     ENTERPRISE = "ENTERPRISE"
     MID_MARKET = "MID_MARKET"
     SMB = "SMB"
     CONSUMER = "CONSUMER"
 
 
-class DepartmentKind(str, Enum):
+class DepartmentKind(StrEnum):
     FRONT_OFFICE = "FRONT_OFFICE"
     BACK_OFFICE = "BACK_OFFICE"
 
 
-class Function(str, Enum):
+class Function(StrEnum):
     SALES = "SALES"
     MARKETING = "MARKETING"
     SERVICE = "SERVICE"
@@ -47,7 +47,7 @@ class Function(str, Enum):
 FRONT_OFFICE_FUNCTIONS = frozenset({Function.SALES, Function.MARKETING, Function.SERVICE})
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     PLACED = "PLACED"
     IN_PRODUCTION = "IN_PRODUCTION"
     PICKING = "PICKING"
@@ -56,7 +56,7 @@ class OrderStatus(str, Enum):
     CANCELLED = "CANCELLED"
 
 
-class OrderStep(str, Enum):
+class OrderStep(StrEnum):
     """The steps an order goes through, in this order, each handled by one employee."""
 
     SALE = "SALE"
@@ -66,7 +66,7 @@ class OrderStep(str, Enum):
     INVOICE = "INVOICE"
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     EMAIL = "EMAIL"
     PHONE = "PHONE"
     CHAT = "CHAT"
@@ -76,7 +76,7 @@ class Channel(str, Enum):
     PORTAL = "PORTAL"
 
 
-class TicketStatus(str, Enum):
+class TicketStatus(StrEnum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
     WAITING = "WAITING"
@@ -87,14 +87,14 @@ class TicketStatus(str, Enum):
 OPEN_TICKET_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING})
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     LOW = "LOW"
     NORMAL = "NORMAL"
     HIGH = "HIGH"
     URGENT = "URGENT"
 
 
-class SourceSystem(str, Enum):
+class SourceSystem(StrEnum):
     """Systems of record that know customers and employees under their own keys."""
 
     ERP = "ERP"

@@ -53,7 +53,7 @@ def _log_file(home: Path) -> Path:
 
 def build_launcher(*, force: bool = False) -> None:
     """Compile the launcher and copy its runtime classpath (Neo4j's jars) from Maven Central."""
-    sources = list((LAUNCHER_DIR / "src").rglob("*.java")) + [LAUNCHER_DIR / "pom.xml"]
+    sources = [*(LAUNCHER_DIR / "src").rglob("*.java"), LAUNCHER_DIR / "pom.xml"]
     if not force and LAUNCHER_JAR.exists():
         built_at = LAUNCHER_JAR.stat().st_mtime
         if all(source.stat().st_mtime <= built_at for source in sources):

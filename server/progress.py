@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -14,13 +14,15 @@ from graph.loader import LoadReport
 class LoadProgress:
     """A loader ``on_progress`` callback that shows how far each row kind has got."""
 
-    def __init__(self, totals: dict[str, int] | None = None, *, stream: TextIO = sys.stderr, every: float = 5.0) -> None:
+    def __init__(
+        self, totals: dict[str, int] | None = None, *, stream: TextIO = sys.stderr, every: float = 5.0
+    ) -> None:
         self._totals = totals or {}
         self._stream = stream
         self._every = every
         self._interactive = stream.isatty()
         self._kind: str | None = None
-        self._bar: tqdm[None] | None = None
+        self._bar: tqdm[Any] | None = None
         self._last_line = 0.0
 
     def __call__(self, kind: str, read: int) -> None:

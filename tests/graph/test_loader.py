@@ -48,8 +48,14 @@ def company_files(folder: Path) -> Path:
     write_jsonl(
         folder / "interaction.jsonl",
         [
-            {"id": "I1", "customer_id": "C1", "employee_id": "E2", "at": "2026-10-01T10:00:00+00:00",
-             "channel": "EMAIL", "summary": "asked about an invoice"},
+            {
+                "id": "I1",
+                "customer_id": "C1",
+                "employee_id": "E2",
+                "at": "2026-10-01T10:00:00+00:00",
+                "channel": "EMAIL",
+                "summary": "asked about an invoice",
+            },
         ],
     )
     return folder
@@ -72,7 +78,8 @@ async def test_loads_rows_from_files_into_nodes_and_relationships(empty_graph: A
     assert counts.relationships["HAD"] == 1
     assert counts.relationships["WITH"] == 1
     records, _, _ = await empty_graph.execute_query(
-        "MATCH (:Customer {id: 'C1'})-[:HAD]->(:Interaction)-[:WITH]->(e)-[:WORKS_IN]->(d) RETURN e.id AS e, d.name AS d"
+        "MATCH (:Customer {id: 'C1'})-[:HAD]->(:Interaction)-[:WITH]->(e)-[:WORKS_IN]->(d) "
+        "RETURN e.id AS e, d.name AS d"
     )
     assert [(r["e"], r["d"]) for r in records] == [("E2", "Accounts Receivable")]
 
@@ -193,9 +200,7 @@ async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_sa
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        await BulkLoader(empty_graph, DATABASE, batch_size=50, on_progress=stop_after_a_few_batches).load(
-            tiny_stream()
-        )
+        await BulkLoader(empty_graph, DATABASE, batch_size=50, on_progress=stop_after_a_few_batches).load(tiny_stream())
     partial = await graph_counts(empty_graph, DATABASE)
     assert partial.relationships.get("CONTAINS", 0) < 389 and partial.nodes.get("Interaction", 0) == 0, partial
 

@@ -1,0 +1,72 @@
+"""The graph every benchmark reads: the `bench` demo preset in its own embedded Neo4j.
+
+``ensure_bench_graph()`` starts (or reuses) an embedded Neo4j kept in ``.local/bench-neo4j``
+on port 7688 and loads the preset once; later runs find it loaded and start in seconds. With
+``CG_BENCH_NEO4J_URI`` set it uses that server instead (and loads it if it is empty). A lock
+file keeps two benchmarks from loading at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from pathlib import Path
+
+from graph.counts import graph_counts
+from graph.demo import PRESETS, DemoCompany
+from graph.driver import open_driver
+from graph.loader import BulkLoader
+from graph.rows import ROW_KINDS
+from graph.schema import apply_schema
+from server import local_neo4j
+from server.cli import demo_stream
+from server.progress import LoadProgress, format_report
+from server.settings import PROJECT_ROOT
+
+BENCH_HOME = PROJECT_ROOT / ".local" / "bench-neo4j"
+BENCH_PORT = 7688
+WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+
+
+def bench_uri() -> str:
+    given = os.environ.get("CG_BENCH_NEO4J_URI")
+    if given:
+        return given
+    local = local_neo4j.start(BENCH_HOME, BENCH_PORT, heap_mb=4096, page_cache_mb=6144)
+    return local.uri
+
+
+async def _load_if_needed(uri: str, preset: str) -> None:
+    company = DemoCompany(PRESETS[preset])
+    driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
+    try:
+        await apply_schema(driver, "neo4j")
+        counts = await graph_counts(driver, "neo4j")
+        wanted = {"Customer": company.count("customer"), "Interaction": company.count("interaction")}
+        if all(counts.nodes.get(label) == number for label, number in wanted.items()):
+            return
+        print(f"bench graph: loading the '{preset}' preset into {uri} (once; several minutes)", flush=True)
+        if counts.total_nodes:
+            async with driver.session(database="neo4j") as session:
+                await (await session.run(WIPE)).consume()
+        progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
+        report = await BulkLoader(driver, "neo4j", batch_size=10_000, on_progress=progress).load(demo_stream(company))
+        progress.close()
+        print(format_report(report), flush=True)
+    finally:
+        await driver.close()
+
+
+def ensure_bench_graph(preset: str = "bench") -> str:
+    """The Bolt URI of a Neo4j holding the preset, loading it first if needed."""
+    uri = bench_uri()
+    BENCH_HOME.mkdir(parents=True, exist_ok=True)
+    with Path(BENCH_HOME / "load.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        asyncio.run(_load_if_needed(uri, preset))
+    return uri
+
+
+if __name__ == "__main__":
+    print(ensure_bench_graph())
