@@ -2,10 +2,11 @@
 
     .venv/bin/python -m bench.load_bench [--preset bench] [--batch-size 10000]
 
-Starts a fresh embedded Neo4j in a temporary folder (or uses CG_BENCH_NEO4J_URI, which it
-wipes first), loads the preset through the same BulkLoader the CLI uses, and prints nodes,
-relationships and graph elements per second plus the loader's peak memory (max RSS).
-Results are also written to bench/results/load.json.
+Starts a fresh, empty embedded Neo4j in the benchmarks' folder (.local/bench-neo4j, so the
+other benchmarks reuse what it loads; or uses CG_BENCH_NEO4J_URI, which it wipes first),
+loads the preset through the same BulkLoader the CLI uses, and prints nodes, relationships
+and graph elements per second plus the loader's peak memory (max RSS). Results are also
+written to bench/results/load-<preset>.json.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import asyncio
 import json
 import os
 import resource
-import socket
-import tempfile
+import shutil
 import time
 from pathlib import Path
 
+from bench.bench_graph import BENCH_HOME, BENCH_PORT
 from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
@@ -33,13 +34,7 @@ RESULTS = Path(__file__).parent / "results"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def run(uri: str, preset: str, batch_size: int, wipe: bool) -> dict[str, object]:
+async def run(uri: str, preset: str, batch_size: int, concurrency: int, wipe: bool) -> dict[str, object]:
     driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
     try:
         if wipe:
@@ -48,9 +43,8 @@ async def run(uri: str, preset: str, batch_size: int, wipe: bool) -> dict[str, o
         company = DemoCompany(PRESETS[preset])
         progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
         started = time.perf_counter()
-        report = await BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=progress).load(
-            demo_stream(company)
-        )
+        loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
+        report = await loader.load(demo_stream(company))
         seconds = time.perf_counter() - started
         progress.close()
     finally:
@@ -62,6 +56,8 @@ async def run(uri: str, preset: str, batch_size: int, wipe: bool) -> dict[str, o
     return {
         "preset": preset,
         "batch_size": batch_size,
+        "concurrency": concurrency,
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "rows": report.rows_loaded,
         "rejected": report.rows_rejected,
         "nodes": nodes,
@@ -78,17 +74,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="bench", choices=sorted(PRESETS))
     parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=2, help="concurrent write transactions")
     args = parser.parse_args()
     given = os.environ.get("CG_BENCH_NEO4J_URI")
     if given:
-        figures = asyncio.run(run(given, args.preset, args.batch_size, wipe=True))
+        figures = asyncio.run(run(given, args.preset, args.batch_size, args.concurrency, wipe=True))
     else:
-        with tempfile.TemporaryDirectory(prefix="cg-load-bench-") as home:
-            local = local_neo4j.start(Path(home), free_port(), heap_mb=4096, page_cache_mb=4096)
-            try:
-                figures = asyncio.run(run(local.uri, args.preset, args.batch_size, wipe=False))
-            finally:
-                local_neo4j.stop(Path(home))
+        local_neo4j.stop(BENCH_HOME)
+        shutil.rmtree(BENCH_HOME, ignore_errors=True)
+        local = local_neo4j.start(BENCH_HOME, BENCH_PORT, heap_mb=4096, page_cache_mb=6144)
+        figures = asyncio.run(run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False))
     print()
     for key, value in figures.items():
         print(f"{key:>26}: {value:,}" if isinstance(value, int) else f"{key:>26}: {value}")

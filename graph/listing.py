@@ -31,11 +31,8 @@ class Listing:
     def page_query(self, filters: Mapping[str, object], sort: str, descending: bool) -> LiteralString:
         key = self.sorts[sort]
         direction: LiteralString = "DESC" if descending else "ASC"
-        return (
-            self.match + "\n" + self.where(filters) + "\n"
-            "WITH n ORDER BY " + key + " " + direction + ", n.id " + direction + " SKIP $skip LIMIT $limit\n"
-            + self.projection
-        )
+        order: LiteralString = f"WITH n ORDER BY {key} {direction}, n.id {direction} SKIP $skip LIMIT $limit"
+        return "\n".join([self.match, self.where(filters), order, self.projection])
 
     def count_query(self, filters: Mapping[str, object]) -> LiteralString:
         return self.match + "\n" + self.where(filters) + "\nRETURN count(n) AS total"
@@ -84,8 +81,7 @@ PRODUCTS = Listing(
 EMPLOYEES = Listing(
     match="MATCH (n:Employee)-[:WORKS_IN]->(d:Department)",
     projection=(
-        "OPTIONAL MATCH (n)-[:REPORTS_TO]->(m:Employee)\n"
-        "RETURN n {.*, department_id: d.id, manager_id: m.id} AS node"
+        "OPTIONAL MATCH (n)-[:REPORTS_TO]->(m:Employee)\nRETURN n {.*, department_id: d.id, manager_id: m.id} AS node"
     ),
     filters={
         "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",

@@ -110,9 +110,7 @@ class Connection(Generic[T]):
         return await self._count()
 
 
-def connection(
-    nodes: list[T], skip: int, *, has_next_page: bool, count: Callable[[], Awaitable[int]]
-) -> Connection[T]:
+def connection(nodes: list[T], skip: int, *, has_next_page: bool, count: Callable[[], Awaitable[int]]) -> Connection[T]:
     """Build a connection from the nodes at positions ``skip, skip + 1, ...`` of the ordering."""
     edges = [Edge(cursor=encode_cursor(skip + index), node=node) for index, node in enumerate(nodes)]
     info = PageInfo(

@@ -52,7 +52,7 @@ async def test_customer_360_resolves_across_the_graph(demo_graph: AsyncDriver) -
 
 
 async def test_unknown_customer_is_null_with_a_not_found_error(demo_graph: AsyncDriver) -> None:
-    result = await run(demo_graph, "{ customer(id: \"C999999999\") { id } }")
+    result = await run(demo_graph, '{ customer(id: "C999999999") { id } }')
 
     assert result.data == {"customer": None}
     assert result.errors[0].extensions["code"] == "NOT_FOUND"
