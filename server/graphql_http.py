@@ -199,7 +199,8 @@ class GraphQLEndpoint:
         )
         result = await outcome if isawaitable(outcome) else outcome
         # Errors without a path come from variables that do not fit: nothing ran.
-        request_failed = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        errors = result.errors or []
+        request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
         return _result_response(result, media_type, request_failed=request_failed)
 
 
