@@ -33,6 +33,9 @@ def bench_uri() -> str:
     given = os.environ.get("CG_BENCH_NEO4J_URI")
     if given:
         return given
+    current = local_neo4j.running(BENCH_HOME)
+    if current is not None:
+        return current.uri
     local = local_neo4j.start(BENCH_HOME, BENCH_PORT, heap_mb=4096, page_cache_mb=6144)
     return local.uri
 

@@ -31,7 +31,7 @@ class Listing:
     def page_query(self, filters: Mapping[str, object], sort: str, descending: bool) -> LiteralString:
         key = self.sorts[sort]
         direction: LiteralString = "DESC" if descending else "ASC"
-        order: LiteralString = f"WITH n ORDER BY {key} {direction}, n.id {direction} SKIP $skip LIMIT $limit"
+        order: LiteralString = f"WITH * ORDER BY {key} {direction}, n.id {direction} SKIP $skip LIMIT $limit"
         return "\n".join([self.match, self.where(filters), order, self.projection])
 
     def count_query(self, filters: Mapping[str, object]) -> LiteralString:

@@ -53,6 +53,8 @@ INDEXES: tuple[LiteralString, ...] = (
     "CREATE INDEX interaction_channel IF NOT EXISTS FOR (n:Interaction) ON (n.channel)",
     "CREATE INDEX ticket_status IF NOT EXISTS FOR (n:Ticket) ON (n.status)",
     "CREATE INDEX ticket_opened_at IF NOT EXISTS FOR (n:Ticket) ON (n.opened_at)",
+    # Service levels as of a past moment: tickets closed after it were still open then.
+    "CREATE INDEX ticket_closed_at IF NOT EXISTS FOR (n:Ticket) ON (n.closed_at)",
     "CREATE INDEX ticket_priority IF NOT EXISTS FOR (n:Ticket) ON (n.priority)",
 )
 

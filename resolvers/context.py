@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import strawberry
 
+from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
+from graph.trace_store import Neo4jTraceStore
 from resolvers.loaders import Loaders
+from resolvers.trace_loaders import TraceLoaders
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class Context:
     store: Neo4jGraphStore
     max_page_size: int = 100
+    service_levels: ServiceLevels = DEFAULT_SERVICE_LEVELS
+    # "Now" for traces taken without an explicit asOf; tests and demos pin it.
+    clock: Callable[[], datetime] = utc_now
     loaders: Loaders = field(init=False)
+    trace: Neo4jTraceStore = field(init=False)
+    trace_loaders: TraceLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
+        self.trace = Neo4jTraceStore(self.store)
+        self.trace_loaders = TraceLoaders(self.trace)
 
 
 Info = strawberry.Info[Context, None]

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaskErrors
+from strawberry.tools import merge_types
 
 from resolvers.errors import is_public
-from resolvers.query import Query
+from resolvers.query import Query as EntityQuery
+from resolvers.trace import TraceQuery
+
+# The entities by id and as lists, and the traces through them, under one root.
+Query = merge_types("Query", (EntityQuery, TraceQuery))
 
 
 def build_schema() -> strawberry.federation.Schema:

@@ -15,6 +15,7 @@ import strawberry
 
 from graph import model
 from graph.store import Relation
+from resolvers import trace_fields
 from resolvers.context import Info
 from resolvers.enums import (
     Channel,
@@ -28,7 +29,10 @@ from resolvers.enums import (
     TicketStatus,
     Tier,
 )
+from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total
+from resolvers.trace_fields import JourneyFilterInput
+from resolvers.trace_types import CustomerContacts, CustomerExpert, DepartmentFlow, HandOffChain, JourneyEvent
 
 NESTED_PAGE_SIZE = 10
 
@@ -110,6 +114,21 @@ class Customer:
     async def identities(self, info: Info) -> list[ExternalIdentity]:
         found = await info.context.loaders.customer_identities.load(self.id)
         return [ExternalIdentity(system=item.system, key=item.key) for item in found]
+
+    @strawberry.field(description="Every event of the customer's journey in time order, filtered and paged.")
+    async def journey(
+        self, info: Info, filter: JourneyFilterInput | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[JourneyEvent]:
+        found = await trace_fields.journey(info, self.id, filter, first, after)
+        return found or connection([], 0, has_next_page=False, count=known_total(0))
+
+    @strawberry.field(description="Departments and employees that touched this customer (see Query.whoTouched).")
+    async def touched_by(self, info: Info) -> CustomerContacts:
+        return await trace_fields.touched_by(info, self.id) or CustomerContacts(departments=[], employees=[])
+
+    @strawberry.field(description="Employees who know this customer best (scoring: see Query.whoKnowsBest).")
+    async def known_best_by(self, info: Info, first: int = 5, as_of: datetime | None = None) -> list[CustomerExpert]:
+        return await trace_fields.known_best_by(info, self.id, first, as_of) or []
 
 
 @strawberry.federation.type(keys=["id"])
@@ -221,6 +240,18 @@ class Department:
     async def employees(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
         page, window = await _page(info, Relation.DEPARTMENT_EMPLOYEES, self.id, first, after)
         return _wrap(page, window, Employee.from_record)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Departments that hand this one tickets (see Query.departmentFlows).")
+    async def internal_customers(
+        self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None
+    ) -> list[DepartmentFlow]:
+        return await trace_fields.internal_customers(info, self.id, window, as_of)
+
+    @strawberry.field(description="Departments this one hands tickets to (see Query.departmentFlows).")
+    async def hands_work_to(
+        self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None
+    ) -> list[DepartmentFlow]:
+        return await trace_fields.hands_work_to(info, self.id, window, as_of)
 
 
 @strawberry.federation.type(keys=["id"], description="Anyone in the company: everyone may serve a customer.")
@@ -373,6 +404,10 @@ class Ticket:
     async def assignee(self, info: Info) -> Employee | None:
         found = await info.context.loaders.hand_offs.load(self.id)
         return await _employee(info, found[-1].employee_id) if found else None
+
+    @strawberry.field(description="The hand-off chain as of asOf (default now), with the wait at each hop.")
+    async def hand_off_chain(self, info: Info, as_of: datetime | None = None) -> HandOffChain | None:
+        return await trace_fields.hand_off_chain(info, self.id, as_of)
 
 
 async def _employee(info: Info, employee_id: str | None) -> Employee | None:

@@ -2,6 +2,8 @@
 
 ``create_app(settings)`` opens the Neo4j driver in its lifespan (and closes it at shutdown);
 tests and embedders may hand in an open ``driver`` instead, which the app then leaves open.
+Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers on the origins
+in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 
 from neo4j import AsyncDriver
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -22,8 +26,21 @@ from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from resolvers.schema import build_schema
+from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
+from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.settings import Settings
+
+# What a browser client may send (and read) across origins: GraphQL over HTTP, the request id,
+# Apollo's client-awareness headers and the trace request of a gateway running in a browser tab.
+CORS_ALLOWED_HEADERS = [
+    "accept",
+    "content-type",
+    REQUEST_ID_HEADER,
+    INCLUDE_TRACE_HEADER,
+    "apollographql-client-name",
+    "apollographql-client-version",
+]
 
 
 @dataclass
@@ -42,6 +59,7 @@ def create_app(
 ) -> Starlette:
     services = Services()
     schema = build_schema()
+    service_levels = settings.service_levels()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -62,7 +80,7 @@ def create_app(
     def context_for(_: Request) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
-        return Context(store=services.store, max_page_size=settings.max_page_size)
+        return Context(store=services.store, max_page_size=settings.max_page_size, service_levels=service_levels)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -87,6 +105,18 @@ def create_app(
         Route("/", home, methods=["GET"]),
         *extra_routes,
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.cors_allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=CORS_ALLOWED_HEADERS,
+                expose_headers=[REQUEST_ID_HEADER],
+                max_age=600,
+            )
+        )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.router.redirect_slashes = False
     return app

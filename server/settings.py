@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.service_levels import (
+    DEFAULT_AT_RISK_SHARE,
+    DEFAULT_RESOLVE_HOURS,
+    DEFAULT_RESPOND_HOURS,
+    ServiceLevels,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,11 +42,33 @@ class Settings(BaseSettings):
     port: int = 8000
     max_page_size: int = 100
     log_level: str = "info"
+    # Origins whose browser pages may call the API, e.g. ["https://studio.apollographql.com"]
+    # (a JSON list in CG_CORS_ALLOWED_ORIGINS); empty: same origin only.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+
+    # Service levels by customer value tier, in hours (JSON in the environment, e.g.
+    # CG_SLA_RESPOND_HOURS='{"PLATINUM": 0.5}'); a tier left out keeps its default. A ticket is
+    # at risk once it has used this share of a target.
+    sla_respond_hours: dict[str, float] = Field(
+        default_factory=lambda: {tier.value: hours for tier, hours in DEFAULT_RESPOND_HOURS.items()}
+    )
+    sla_resolve_hours: dict[str, float] = Field(
+        default_factory=lambda: {tier.value: hours for tier, hours in DEFAULT_RESOLVE_HOURS.items()}
+    )
+    sla_at_risk_share: float = DEFAULT_AT_RISK_SHARE
 
     # Loading.
     load_batch_size: int = 5000
     demo_preset: str = "demo"
     demo_seed: int = 7
+
+    @model_validator(mode="after")
+    def _service_levels_are_valid(self) -> Settings:
+        self.service_levels()
+        return self
+
+    def service_levels(self) -> ServiceLevels:
+        return ServiceLevels.from_hours(self.sla_respond_hours, self.sla_resolve_hours, self.sla_at_risk_share)
 
     @property
     def uses_local_neo4j(self) -> bool:

@@ -141,3 +141,30 @@ async def test_relationships_resolve_both_ways(demo_graph: AsyncDriver) -> None:
     department = result.data["department"]
     assert department["employees"]["totalCount"] > 0
     assert {node["department"]["id"] for node in department["employees"]["nodes"]} == {"D001"}
+
+
+async def test_every_root_list_pages_with_its_filters(demo_graph: AsyncDriver) -> None:
+    query = """
+    {
+      orders(first: 3, filter: {statuses: [INVOICED]}) { totalCount nodes { status customer { id } } }
+      employees(first: 3, filter: {functions: [FINANCE]}) { totalCount nodes { department { function } } }
+      interactions(first: 3, filter: {channels: [PHONE]}) { totalCount nodes { channel employee { id } } }
+      tickets(first: 3, filter: {statuses: [OPEN, IN_PROGRESS, WAITING]}, orderBy: {field: PRIORITY}) {
+        totalCount nodes { status }
+      }
+      products(first: 3) { totalCount nodes { id } }
+      departments(first: 3, filter: {kind: BACK_OFFICE}) { totalCount nodes { kind } }
+    }
+    """
+    result = await run(demo_graph, query)
+
+    assert result.errors is None, result.errors
+    data = result.data
+    assert {n["status"] for n in data["orders"]["nodes"]} == {"INVOICED"}
+    assert all(n["customer"]["id"] for n in data["orders"]["nodes"])
+    assert {n["department"]["function"] for n in data["employees"]["nodes"]} == {"FINANCE"}
+    assert {n["channel"] for n in data["interactions"]["nodes"]} == {"PHONE"}
+    assert {n["status"] for n in data["tickets"]["nodes"]} <= {"OPEN", "IN_PROGRESS", "WAITING"}
+    assert {n["kind"] for n in data["departments"]["nodes"]} == {"BACK_OFFICE"}
+    for name in ("orders", "employees", "interactions", "tickets", "products", "departments"):
+        assert data[name]["totalCount"] >= len(data[name]["nodes"]) > 0, name

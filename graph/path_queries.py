@@ -1,0 +1,68 @@
+"""Cypher for shortest paths between two entities, assembled from fixed fragments only.
+
+Neo4j needs a quantified pattern's upper bound written into the query text, and the
+endpoint labels must be in it for the lookup by ``id`` to use the uniqueness index. Both come
+from fixed tables here: the label from ``ENDPOINT_LABELS`` (keyed by the entity kind), the
+bound from ``HOP_BOUNDS`` (a validated integer picks one of the literals "1".."10"). The ids
+and the result limit travel as parameters. Paths follow every relationship of the model,
+in either direction, except ``KNOWN_AS`` (identities hang off one owner each: never a way
+through). Interactions, orders and tickets are nodes, so a customer reaches the people who
+served them through those events: two hops, not one. The GQL path selectors ``SHORTEST 1``
+and ``ALL SHORTEST`` (Neo4j 5.21+) are used rather than ``shortestPath()``, which refuses a
+path from a node to itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import LiteralString
+
+MAX_HOPS = 10
+
+ENDPOINT_LABELS: Mapping[str, LiteralString] = {
+    "CUSTOMER": "Customer",
+    "EMPLOYEE": "Employee",
+    "DEPARTMENT": "Department",
+    "ORDER": "Order",
+    "TICKET": "Ticket",
+    "PRODUCT": "Product",
+    "INTERACTION": "Interaction",
+}
+
+HOP_BOUNDS: tuple[LiteralString, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+
+PATH_RELATIONSHIPS: LiteralString = (
+    "PLACED|CONTAINS|HANDLED_BY|WORKS_IN|REPORTS_TO|HAD|WITH|RAISED|ASSIGNED_TO|OWNED_BY"
+)
+
+_PATH_MAPS: LiteralString = """
+RETURN found_from, found_to, [p IN paths | {
+  nodes: [n IN nodes(p) | {label: head(labels(n)), id: n.id}],
+  relationships: [r IN relationships(p) | {
+    type: type(r), start_id: startNode(r).id, end_id: endNode(r).id, properties: properties(r)
+  }]
+}] AS paths
+"""
+
+
+def shortest_paths_query(from_kind: str, to_kind: str, max_hops: int, *, all_shortest: bool) -> LiteralString:
+    """The statement finding one shortest path (or all of them, up to ``$limit``) within ``max_hops``.
+
+    Parameters: ``$from_id``, ``$to_id``, ``$limit``. Returns one row: whether each endpoint
+    exists and the paths found. A path from a node to itself is that node alone (length 0).
+    """
+    if not 1 <= max_hops <= MAX_HOPS:
+        raise ValueError(f"max_hops must be between 1 and {MAX_HOPS}")
+    from_label, to_label = ENDPOINT_LABELS[from_kind], ENDPOINT_LABELS[to_kind]
+    selector: LiteralString = "ALL SHORTEST" if all_shortest else "SHORTEST 1"
+    return (
+        "OPTIONAL MATCH (a:" + from_label + " {id: $from_id})\n"
+        "OPTIONAL MATCH (b:" + to_label + " {id: $to_id})\n"
+        "CALL (a, b) {\n"
+        "  WITH a, b WHERE a IS NOT NULL AND b IS NOT NULL\n"
+        "  MATCH p = " + selector + " (a)-[:" + PATH_RELATIONSHIPS + "]-{0," + HOP_BOUNDS[max_hops - 1] + "}(b)\n"
+        "  WITH p LIMIT $limit\n"
+        "  RETURN collect(p) AS paths\n"
+        "}\n"
+        "WITH a IS NOT NULL AS found_from, b IS NOT NULL AS found_to, paths" + _PATH_MAPS
+    )
