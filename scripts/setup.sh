@@ -33,4 +33,5 @@ say "building the embedded Neo4j launcher (first run downloads Neo4j from Maven 
 .venv/bin/python -c "from server.local_neo4j import build_launcher; build_launcher()"
 
 bash scripts/install_playground.sh
+bash scripts/install_federation_harness.sh
 say "ready"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,7 +27,10 @@ from server import local_neo4j
 from server.bootstrap import connected_graph, ensure_neo4j
 from server.main import build_app
 from server.progress import LoadProgress, format_report
+from server.request_id import configure_logging
 from server.settings import PROJECT_ROOT, Settings
+from server.sync import run_sync
+from sources.config import SourceConfigError
 
 EXIT_REJECTED_ROWS = 3
 
@@ -106,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("counts", help="print node and relationship counts")
 
+    sync = commands.add_parser("sync", help="pull what the graph keeps from live sources and upsert it (idempotent)")
+    sync.add_argument("names", nargs="*", help="sources to sync (default: every source that exports)")
+    sync.add_argument("--kind", action="append", dest="kinds", help="only these row kinds (repeatable)")
+    sync.add_argument("--sources-file", type=Path, help="sources configuration (default: sources.toml)")
+
     demo = commands.add_parser("demo", help="start Neo4j, load the demo data if the graph is empty, print counts")
     demo.add_argument("--preset", choices=sorted(PRESETS), help="demo preset (default: CG_DEMO_PRESET)")
 
@@ -131,7 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed = args.seed if getattr(args, "seed", None) is not None else settings.demo_seed
     try:
         return _run(args, settings, seed)
-    except (CustomerGraphError, local_neo4j.LocalNeo4jError, files.UnknownFileError, FileNotFoundError) as exc:
+    except (
+        CustomerGraphError,
+        local_neo4j.LocalNeo4jError,
+        files.UnknownFileError,
+        FileNotFoundError,
+        SourceConfigError,
+        KeyError,
+    ) as exc:
         print(f"customer-graph: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -151,6 +166,11 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
         return 0
+    if args.command == "sync":
+        options = {"sources_file": args.sources_file} if args.sources_file else {}
+        report = asyncio.run(run_sync(settings, uri, args.names, environ=os.environ, kinds=args.kinds, **options))
+        print(format_report(report))
+        return EXIT_REJECTED_ROWS if report.rows_rejected else 0
     if args.command == "load":
         if args.preset:
             report = asyncio.run(load_demo(settings, args.preset, seed, uri))
@@ -181,10 +201,13 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
 
 
 def _serve(settings: Settings) -> int:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     url = f"http://{settings.host}:{settings.port}/graphql"
     print(f"Customer Graph API at {url} (open it in a browser for the GraphiQL playground)", flush=True)
-    uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    # The app logs each request itself, with its X-Request-Id: uvicorn's access log would repeat it without.
+    uvicorn.run(
+        build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+    )
     return 0
 
 

@@ -6,6 +6,8 @@
   and no ``data`` for requests that cannot run) or ``application/json`` (always ``200`` once
   the request is well-formed); ``406`` when neither is acceptable.
 - Malformed bodies and parameters are ``400`` with a JSON error, never a ``500``.
+- ``apollo-federation-include-trace: ftv1`` (sent by an Apollo gateway that reports usage)
+  adds ``extensions.ftv1``, the request's per-field trace (``server/ftv1.py``).
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
@@ -26,6 +28,7 @@ from graphql import (
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
+    MiddlewareManager,
     OperationType,
     execute,
     get_operation_ast,
@@ -36,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from resolvers.errors import format_error
+from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
 
 logger = logging.getLogger("customer_graph.http")
 
@@ -114,7 +118,10 @@ async def read_request(request: Request) -> GraphQLRequest:
     if request.method == "GET":
         params = request.query_params
         return _graphql_request(
-            params.get("query"), _json_param(params.get("variables"), "variables"), params.get("operationName")
+            params.get("query"),
+            _json_param(params.get("variables"), "variables"),
+            params.get("operationName"),
+            _json_param(params.get("extensions"), "extensions"),
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -128,7 +135,9 @@ async def read_request(request: Request) -> GraphQLRequest:
         raise RequestError(400, "the request body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise RequestError(400, "the request body must be a JSON object (batches are not supported)")
-    return _graphql_request(payload.get("query"), payload.get("variables"), payload.get("operationName"))
+    return _graphql_request(
+        payload.get("query"), payload.get("variables"), payload.get("operationName"), payload.get("extensions")
+    )
 
 
 def _json_param(value: str | None, name: str) -> object:
@@ -140,13 +149,16 @@ def _json_param(value: str | None, name: str) -> object:
         raise RequestError(400, f"'{name}' is not valid JSON") from None
 
 
-def _graphql_request(query: object, variables: object, operation_name: object) -> GraphQLRequest:
+def _graphql_request(query: object, variables: object, operation_name: object, extensions: object) -> GraphQLRequest:
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, "'query' must be a non-empty string")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "'variables' must be a JSON object")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(400, "'operationName' must be a string")
+    # No extension is used yet, but the specification makes it a map: anything else is a bad request.
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError(400, "'extensions' must be a JSON object")
     return GraphQLRequest(query, variables, operation_name)
 
 
@@ -179,37 +191,44 @@ class GraphQLEndpoint:
             return _error_response(error)
 
     async def _run(self, request: Request, graphql_request: GraphQLRequest, media_type: str) -> Response:
+        trace = TraceRecorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
         prepared = self._cache.prepare(graphql_request.query)
         if prepared.document is None:
-            return _result_response(ExecutionResult(None, prepared.errors), media_type, request_failed=True)
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, trace, request_failed=True)
         operation = get_operation_ast(prepared.document, graphql_request.operation_name)
         if request.method == "GET" and operation is not None and operation.operation is not OperationType.QUERY:
             raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
         if prepared.errors:
-            return _result_response(ExecutionResult(None, prepared.errors), media_type, request_failed=True)
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, trace, request_failed=True)
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
-            return _result_response(ExecutionResult(None, [error]), media_type, request_failed=True)
+            return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
         outcome = execute(
             self._schema,
             prepared.document,
             context_value=self._context_factory(request),
             variable_values=graphql_request.variables,
             operation_name=graphql_request.operation_name,
+            middleware=None if trace is None else MiddlewareManager(trace),
         )
         result = await outcome if isawaitable(outcome) else outcome
         # Errors without a path come from variables that do not fit: nothing ran.
         errors = result.errors or []
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
-        return _result_response(result, media_type, request_failed=request_failed)
+        return _result_response(result, media_type, trace, request_failed=request_failed)
 
 
-def _result_response(result: ExecutionResult, media_type: str, *, request_failed: bool) -> Response:
+def _result_response(
+    result: ExecutionResult, media_type: str, trace: TraceRecorder | None, *, request_failed: bool
+) -> Response:
     body: dict[str, Any] = {}
     if result.errors:
         body["errors"] = [format_error(error) for error in result.errors]
     if not request_failed:
         body["data"] = result.data
+    if trace is not None:
+        trace.add_errors(body.get("errors", ()))
+        body["extensions"] = {FTV1: trace.encode()}
     status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 

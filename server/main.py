@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.playground import EXAMPLE_QUERIES, playground_html, playground_installed, playground_routes
+from server.request_id import configure_logging
 from server.settings import Settings
 
 logger = logging.getLogger("customer_graph")
@@ -27,4 +28,6 @@ def build_app(settings: Settings) -> Starlette:
 
 
 def app() -> Starlette:
-    return build_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return build_app(settings)
