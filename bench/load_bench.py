@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.load_bench [--preset bench] [--batch-size 10000]
 
-Starts a fresh, empty embedded Neo4j in the benchmarks' folder (.local/bench-neo4j, so the
-other benchmarks reuse what it loads; or uses CG_BENCH_NEO4J_URI, which it wipes first),
+Starts a fresh, empty embedded Neo4j in a temporary folder (or uses CG_LOAD_BENCH_NEO4J_URI,
+which it wipes first),
 loads the preset through the same BulkLoader the CLI uses, and prints nodes, relationships
 and graph elements per second plus the loader's peak memory (max RSS). Results are also
 written to bench/results/load-<preset>.json.
@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import resource
-import shutil
+import socket
+import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_graph import BENCH_HOME, BENCH_PORT
 from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
@@ -70,20 +71,43 @@ async def run(uri: str, preset: str, batch_size: int, concurrency: int, wipe: bo
     }
 
 
+class _RetryCounter(logging.Handler):
+    """Counts transactions the driver retried (deadlocks between concurrent batches)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retries = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "will be retried" in record.getMessage():
+            self.retries += 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="bench", choices=sorted(PRESETS))
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2, help="concurrent write transactions")
     args = parser.parse_args()
-    given = os.environ.get("CG_BENCH_NEO4J_URI")
+    retries = _RetryCounter()
+    logging.getLogger("neo4j").addHandler(retries)
+    given = os.environ.get("CG_LOAD_BENCH_NEO4J_URI")
     if given:
         figures = asyncio.run(run(given, args.preset, args.batch_size, args.concurrency, wipe=True))
     else:
-        local_neo4j.stop(BENCH_HOME)
-        shutil.rmtree(BENCH_HOME, ignore_errors=True)
-        local = local_neo4j.start(BENCH_HOME, BENCH_PORT, heap_mb=4096, page_cache_mb=6144)
-        figures = asyncio.run(run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False))
+        with tempfile.TemporaryDirectory(prefix="cg-load-bench-") as home:
+            local = local_neo4j.start(Path(home), _free_port(), heap_mb=4096, page_cache_mb=6144)
+            try:
+                figures = asyncio.run(run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False))
+            finally:
+                local_neo4j.stop(Path(home))
+    figures["retried_transactions"] = retries.retries
     print()
     for key, value in figures.items():
         print(f"{key:>26}: {value:,}" if isinstance(value, int) else f"{key:>26}: {value}")
