@@ -5,7 +5,8 @@ each row whose referenced nodes exist, and it returns, for each row that refers 
 that does not exist, the row's position ``n`` in the batch and the ``missing`` fields. A row
 is thus written whole or not at all, and the good rows of a batch load.
 
-Every write is idempotent: nodes are merged on ``id``, relationships on their endpoints plus
+Times arrive as ISO 8601 text (see ``graph.rows``) and become DateTimes here, with
+``datetime()``. Every write is idempotent: nodes are merged on ``id``, relationships on their endpoints plus
 what identifies them (a step, a hand-off time), so loading the same rows twice changes
 nothing. Relationships that have one right answer (an employee's department and manager, a
 customer's account owner) drop the stale one when it changes.
@@ -74,7 +75,7 @@ CALL (row, owner) {
   WITH * WHERE row.owner_id IS NULL OR owner IS NOT NULL
   MERGE (c:Customer {id: row.id})
   SET c.name = row.name, c.email = row.email, c.segment = row.segment, c.tier = row.tier,
-      c.lifetime_value = row.lifetime_value, c.since = row.since
+      c.lifetime_value = row.lifetime_value, c.since = datetime(row.since)
   FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | MERGE (c)-[:OWNED_BY]->(owner))
   WITH c, owner
   OPTIONAL MATCH (c)-[stale:OWNED_BY]->(other:Employee) WHERE owner IS NULL OR other <> owner
@@ -91,7 +92,7 @@ OPTIONAL MATCH (c:Customer {id: row.customer_id})
 CALL (row, c) {
   WITH * WHERE c IS NOT NULL
   MERGE (o:Order {id: row.id})
-  SET o.placed_at = row.placed_at, o.status = row.status, o.total = row.total, o.currency = row.currency
+  SET o.placed_at = datetime(row.placed_at), o.status = row.status, o.total = row.total, o.currency = row.currency
   MERGE (c)-[:PLACED]->(o)
 }
 WITH n, c WHERE c IS NULL
@@ -122,7 +123,7 @@ OPTIONAL MATCH (e:Employee {id: row.employee_id})
 CALL (row, o, e) {
   WITH * WHERE o IS NOT NULL AND e IS NOT NULL
   MERGE (o)-[h:HANDLED_BY {step: row.step}]->(e)
-  SET h.at = row.at
+  SET h.at = datetime(row.at)
 }
 WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
          WHERE field IS NOT NULL] AS missing
@@ -138,7 +139,7 @@ OPTIONAL MATCH (e:Employee {id: row.employee_id})
 CALL (row, c, e) {
   WITH * WHERE c IS NOT NULL AND e IS NOT NULL
   MERGE (i:Interaction {id: row.id})
-  SET i.at = row.at, i.channel = row.channel, i.summary = row.summary
+  SET i.at = datetime(row.at), i.channel = row.channel, i.summary = row.summary
   MERGE (c)-[:HAD]->(i)
   MERGE (i)-[:WITH]->(e)
 }
@@ -155,7 +156,7 @@ OPTIONAL MATCH (c:Customer {id: row.customer_id})
 CALL (row, c) {
   WITH * WHERE c IS NOT NULL
   MERGE (t:Ticket {id: row.id})
-  SET t.opened_at = row.opened_at, t.closed_at = row.closed_at, t.status = row.status,
+  SET t.opened_at = datetime(row.opened_at), t.closed_at = datetime(row.closed_at), t.status = row.status,
       t.priority = row.priority, t.subject = row.subject
   MERGE (c)-[:RAISED]->(t)
 }
@@ -172,7 +173,7 @@ OPTIONAL MATCH (by:Employee {id: row.by_id})
 WITH n, row, t, e, row.by_id IS NOT NULL AND by IS NULL AS by_missing
 CALL (row, t, e, by_missing) {
   WITH * WHERE t IS NOT NULL AND e IS NOT NULL AND NOT by_missing
-  MERGE (t)-[a:ASSIGNED_TO {at: row.at}]->(e)
+  MERGE (t)-[a:ASSIGNED_TO {at: datetime(row.at)}]->(e)
   SET a.by = row.by_id, a.reason = row.reason
 }
 WITH n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,
