@@ -35,7 +35,17 @@ RESULTS = Path(__file__).parent / "results"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
-async def run(uri: str, preset: str, batch_size: int, concurrency: int, wipe: bool) -> dict[str, object]:
+def process_cpu_seconds(pid: int | None) -> float:
+    """User plus system CPU time of a process (this one when ``pid`` is None)."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(
+    uri: str, preset: str, batch_size: int, concurrency: int, wipe: bool, neo4j_pid: int | None = None
+) -> dict[str, object]:
     driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
     try:
         if wipe:
@@ -44,9 +54,13 @@ async def run(uri: str, preset: str, batch_size: int, concurrency: int, wipe: bo
         company = DemoCompany(PRESETS[preset])
         progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
         started = time.perf_counter()
+        loader_cpu = process_cpu_seconds(None)
+        neo4j_cpu = process_cpu_seconds(neo4j_pid) if neo4j_pid else 0.0
         loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
         report = await loader.load(demo_stream(company))
         seconds = time.perf_counter() - started
+        loader_cpu = process_cpu_seconds(None) - loader_cpu
+        neo4j_cpu = process_cpu_seconds(neo4j_pid) - neo4j_cpu if neo4j_pid else 0.0
         progress.close()
     finally:
         await driver.close()
@@ -68,6 +82,9 @@ async def run(uri: str, preset: str, batch_size: int, concurrency: int, wipe: bo
         "relationships_per_second": round(relationships / seconds),
         "elements_per_second": round((nodes + relationships) / seconds),
         "loader_peak_rss_mib": round(peak_mib),
+        # CPU time spent, whatever else the machine was doing: what the load costs on each side.
+        "loader_cpu_seconds": round(loader_cpu, 1),
+        "neo4j_cpu_seconds": round(neo4j_cpu, 1) if neo4j_pid else "n/a",
     }
 
 
@@ -104,7 +121,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="cg-load-bench-") as home:
             local = local_neo4j.start(Path(home), _free_port(), heap_mb=4096, page_cache_mb=6144)
             try:
-                figures = asyncio.run(run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False))
+                figures = asyncio.run(
+                    run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False, neo4j_pid=local.pid)
+                )
             finally:
                 local_neo4j.stop(Path(home))
     figures["retried_transactions"] = retries.retries
