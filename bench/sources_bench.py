@@ -31,7 +31,16 @@ from types import TracebackType
 from typing import Self
 
 from demo_systems.erp import seed_erp, set_erp_faults
-from demo_systems.launcher import PROJECT_ROOT, DemoFleet, control, free_port, postgres, postgres_dsn, start_postgres
+from demo_systems.launcher import (
+    HTTP_SYSTEMS,
+    PROJECT_ROOT,
+    DemoFleet,
+    control,
+    free_port,
+    postgres,
+    postgres_dsn,
+    start_postgres,
+)
 from domain.errors import SourceUnavailableError
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
 from sources.config import load_sources
@@ -43,20 +52,31 @@ CUSTOMER_360 = {
     "erp_orders": ["O0000001", "O0000002", "O0000003", "O0000004"],
     "helpdesk": ["T000001", "T000002"],
 }
-HTTP_SYSTEM = {"crm": "crm", "helpdesk": "helpdesk"}
+HTTP_SYSTEM = {"crm": "crm", "helpdesk": "helpdesk", "helpdesk_customers": "helpdesk", "hr": "hr"}
 
 
 class BenchSystems:
     """The demo systems a benchmark needs, started on free loopback ports, stopped on exit."""
 
-    def __init__(self, *, preset: str = "tiny", seed: int = 7, pg_home: Path = PG_HOME) -> None:
-        self.fleet = DemoFleet(preset=preset, seed=seed)
+    def __init__(
+        self,
+        *,
+        preset: str = "tiny",
+        seed: int = 7,
+        pg_home: Path = PG_HOME,
+        database: str = "erp_bench",
+        names: tuple[str, ...] = tuple(HTTP_SYSTEMS),
+    ) -> None:
+        # A bench-sized preset takes the systems a while to generate: wait for them longer.
+        self.fleet = DemoFleet(preset=preset, seed=seed, names=names, ready_timeout=300.0)
         self.preset, self.seed = preset, seed
         self.pg_home, self.pg_port = pg_home, free_port()
+        # One database per preset user: seeding another preset into it would rebuild it each run.
+        self.database = database
 
     @property
     def erp_dsn(self) -> str:
-        return postgres_dsn(self.pg_port, "erp_bench")
+        return postgres_dsn(self.pg_port, self.database)
 
     async def __aenter__(self) -> Self:
         self.pg_port = await asyncio.to_thread(start_postgres, home=self.pg_home, port=self.pg_port)
@@ -76,12 +96,10 @@ class BenchSystems:
 
     def environ(self) -> dict[str, str]:
         """The variables that point ``sources.toml`` at these systems."""
-        return {
-            "CG_ERP_DSN": self.erp_dsn,
-            "CG_HELPDESK_URL": self.fleet.url("helpdesk"),
-            "CG_HR_URL": self.fleet.url("hr"),
-            "CG_CRM_URL": self.fleet.url("crm") + "/graphql",
-        }
+        urls = {"helpdesk": "CG_HELPDESK_URL", "hr": "CG_HR_URL", "crm": "CG_CRM_URL"}
+        suffix = {"crm": "/graphql"}
+        found = {urls[name]: self.fleet.url(name) + suffix.get(name, "") for name in self.fleet.systems}
+        return {"CG_ERP_DSN": self.erp_dsn, **found}
 
 
 async def set_latency(

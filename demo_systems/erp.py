@@ -30,9 +30,15 @@ from demo_systems.erp_data import ErpRows, build_erp
 from demo_systems.erp_schema import CONTROL, META, METADATA, TABLES, VIEW_NAMES, views
 from demo_systems.web import DEFAULT_PRESET, DEFAULT_SEED
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CHUNK = 5000
-VIEWED_RELATIONS = ("erp_order_status", "erp_stock", "erp_order_export", "erp_order_line_export")
+VIEWED_RELATIONS = (
+    "erp_order_status",
+    "erp_stock",
+    "erp_customer_account",
+    "erp_order_export",
+    "erp_order_line_export",
+)
 
 COUNT_STATEMENTS: LiteralString = """
 SELECT coalesce(sum(calls), 0) AS calls

@@ -154,6 +154,8 @@ def _add_new_orders(erp: ErpRows, prices: dict[str, float], rng: random.Random) 
     prefix = last.rstrip("0123456789")
     width = len(last) - len(prefix)
     products = sorted(prices)
+    # An account bills in one currency: a new order takes the one of the customer's earlier orders.
+    currencies = {row["erp_customer_key"]: row["currency"] for row in erp.orders}
     for offset in range(1, max(3, len(erp.orders) // 100) + 1):
         order_id = f"{prefix}{int(last[len(prefix) :]) + offset:0{width}d}"
         customer = rng.choice(erp.customers)
@@ -171,6 +173,6 @@ def _add_new_orders(erp: ErpRows, prices: dict[str, float], rng: random.Random) 
                 "placed_at": DEMO_NOW - timedelta(hours=rng.uniform(1, 20)),
                 "status": OrderStatus.PLACED.value,
                 "total": round(sum(float(str(line["price"])) * int(str(line["quantity"])) for line in lines), 2),
-                "currency": "EUR",
+                "currency": currencies.get(customer["erp_key"], "EUR"),
             }
         )

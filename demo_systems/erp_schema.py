@@ -100,6 +100,7 @@ VIEW_NAMES = (
     "erp_order_export",
     "erp_order_line_export",
     "erp_customer_identity_export",
+    "erp_customer_account",
 )
 
 GATE_FUNCTION = """
@@ -162,7 +163,41 @@ SELECT k.erp_key, k.customer_id
 FROM erp_customer k
 """
 
-VIEWS = (ORDER_STATUS_VIEW, STOCK_VIEW, ORDER_EXPORT_VIEW, ORDER_LINE_EXPORT_VIEW, CUSTOMER_IDENTITY_EXPORT_VIEW)
+# A customer's account as the ERP keeps it, by ERP key: unpaid and overdue invoices, and the
+# last order. Scalar subqueries on indexed columns, so a lookup of a few keys stays cheap.
+CUSTOMER_ACCOUNT_VIEW = """
+CREATE VIEW erp_customer_account AS
+SELECT k.erp_key, k.customer_id, k.payment_terms_days,
+       (SELECT o.currency FROM erp_order o WHERE o.erp_customer_key = k.erp_key
+          ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1) AS currency,
+       CASE WHEN c.fail = 'malformed' THEN NULL ELSE
+         (SELECT count(*) FROM erp_invoice i JOIN erp_order o ON o.order_id = i.order_id
+            WHERE o.erp_customer_key = k.erp_key AND i.paid_at IS NULL) END AS open_invoices,
+       (SELECT coalesce(sum(i.amount), 0) FROM erp_invoice i JOIN erp_order o ON o.order_id = i.order_id
+          WHERE o.erp_customer_key = k.erp_key AND i.paid_at IS NULL) AS open_balance,
+       (SELECT count(*) FROM erp_invoice i JOIN erp_order o ON o.order_id = i.order_id
+          WHERE o.erp_customer_key = k.erp_key AND i.payment_state = 'OVERDUE') AS overdue_invoices,
+       (SELECT coalesce(sum(i.amount), 0) FROM erp_invoice i JOIN erp_order o ON o.order_id = i.order_id
+          WHERE o.erp_customer_key = k.erp_key AND i.payment_state = 'OVERDUE') AS overdue_balance,
+       (SELECT count(*) FROM erp_order o WHERE o.erp_customer_key = k.erp_key) AS orders,
+       (SELECT o.order_id FROM erp_order o WHERE o.erp_customer_key = k.erp_key
+          ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1) AS last_order_id,
+       (SELECT o.status FROM erp_order o WHERE o.erp_customer_key = k.erp_key
+          ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1) AS last_order_status,
+       (SELECT o.placed_at FROM erp_order o WHERE o.erp_customer_key = k.erp_key
+          ORDER BY o.placed_at DESC, o.order_id DESC LIMIT 1) AS last_order_at
+FROM erp_customer k
+JOIN demo_control c ON c.id = 1
+"""
+
+VIEWS = (
+    ORDER_STATUS_VIEW,
+    STOCK_VIEW,
+    ORDER_EXPORT_VIEW,
+    ORDER_LINE_EXPORT_VIEW,
+    CUSTOMER_IDENTITY_EXPORT_VIEW,
+    CUSTOMER_ACCOUNT_VIEW,
+)
 
 
 def views(*, postgres: bool) -> list[str]:

@@ -5,6 +5,8 @@ API request needs ``Authorization: Bearer <token>`` (default ``demo-helpdesk-tok
 
 - ``GET /api/tickets?ids=T000001,T000002``: live state of the tickets it knows, as
   ``{"tickets": [...]}`` (one lookup per request, counted as ``lookup``);
+- ``GET /api/customers?keys=HD-C000001,HD-C000002``: each known customer's open tickets, the
+  oldest open one and the last contact, as ``{"customers": [...]}`` (``lookup``);
 - ``GET /api/export/<kind>?limit=N&cursor=C``: every ticket, hand-off, customer or agent,
   a page at a time, as ``{"items": [...], "next_cursor": "..." | null}`` (``export``);
 - ``GET /api/health`` (``health``); plus the test controls of ``demo_systems.web``.
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from demo_systems.records import Row, build_helpdesk
+from demo_systems.records import Row, build_helpdesk, customer_summaries
 from demo_systems.web import DemoServer, bearer, keys_of, next_cursor, page_bounds, serve, server_arguments
 
 DEFAULT_PORT = 8701
@@ -29,6 +31,7 @@ DEFAULT_TOKEN = "demo-helpdesk-token"
 def create_app(preset: str, seed: int, token: str = DEFAULT_TOKEN) -> Starlette:
     helpdesk = build_helpdesk(preset, seed)
     by_id = {str(ticket["id"]): ticket for ticket in helpdesk.tickets}
+    by_customer_key = {str(summary["key"]): summary for summary in customer_summaries(helpdesk)}
     exports: dict[str, list[Row]] = {
         "tickets": helpdesk.tickets,
         "hand-offs": helpdesk.hand_offs,
@@ -40,6 +43,10 @@ def create_app(preset: str, seed: int, token: str = DEFAULT_TOKEN) -> Starlette:
     async def tickets(request: Request) -> Response:
         found = [by_id[key] for key in keys_of(request, "ids") if key in by_id]
         return JSONResponse({"tickets": found})
+
+    async def customers(request: Request) -> Response:
+        found = [by_customer_key[key] for key in keys_of(request, "keys") if key in by_customer_key]
+        return JSONResponse({"customers": found})
 
     async def export(request: Request) -> Response:
         items = exports.get(request.path_params["kind"])
@@ -54,6 +61,7 @@ def create_app(preset: str, seed: int, token: str = DEFAULT_TOKEN) -> Starlette:
     return server.app(
         [
             Route("/api/tickets", server.api("lookup", tickets), methods=["GET"]),
+            Route("/api/customers", server.api("lookup", customers), methods=["GET"]),
             Route("/api/export/{kind}", server.api("export", export), methods=["GET"]),
             Route("/api/health", server.api("health", health), methods=["GET"]),
         ]

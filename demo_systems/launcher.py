@@ -204,17 +204,26 @@ def _loopback_client() -> httpx.AsyncClient:
 class DemoFleet:
     """The demo HTTP systems on free loopback ports for as long as the ``with`` block lasts."""
 
-    def __init__(self, *, preset: str = "tiny", seed: int = 7, names: tuple[str, ...] = tuple(HTTP_SYSTEMS)) -> None:
+    def __init__(
+        self,
+        *,
+        preset: str = "tiny",
+        seed: int = 7,
+        names: tuple[str, ...] = tuple(HTTP_SYSTEMS),
+        ready_timeout: float = 60.0,
+    ) -> None:
         self.preset = preset
         self.seed = seed
         self.names = names
+        # A big preset takes the systems a while to generate their records.
+        self.ready_timeout = ready_timeout
         self.systems: dict[str, RunningSystem] = {}
 
     def __enter__(self) -> Self:
         try:
             for name in self.names:
                 self.systems[name] = start_system(name, free_port(), preset=self.preset, seed=self.seed)
-            wait_ready(list(self.systems.values()))
+            wait_ready(list(self.systems.values()), self.ready_timeout)
         except BaseException:
             self.close()
             raise
@@ -232,7 +241,7 @@ class DemoFleet:
         old = self.systems[name]
         stop_system(old)
         self.systems[name] = start_system(name, old.port, preset=self.preset, seed=self.seed)
-        wait_ready([self.systems[name]])
+        wait_ready([self.systems[name]], self.ready_timeout)
         return self.systems[name]
 
     def url(self, name: str) -> str:

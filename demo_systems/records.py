@@ -109,6 +109,36 @@ def build_helpdesk(preset: str, seed: int) -> Helpdesk:
     return helpdesk
 
 
+def customer_summaries(helpdesk: Helpdesk) -> list[Row]:
+    """What the helpdesk says about each customer it knows, from the live tickets: how many are
+    open, the oldest open one, and when the customer and the helpdesk were last in touch."""
+    by_customer: dict[str, list[Row]] = {}
+    for ticket in helpdesk.tickets:
+        customer = ticket["customer"]
+        assert isinstance(customer, dict)
+        by_customer.setdefault(str(customer["customer_id"]), []).append(ticket)
+    open_statuses = {status.value for status in OPEN_TICKET_STATUSES}
+    summaries: list[Row] = []
+    for customer in helpdesk.customers:
+        tickets = by_customer.get(str(customer["customer_id"]), [])
+        still_open = [ticket for ticket in tickets if ticket["status"] in open_statuses]
+        summaries.append(
+            {
+                **customer,
+                "open_tickets": len(still_open),
+                "tickets_total": len(tickets),
+                "oldest_open_since": iso(min((_time(ticket["opened_at"]) for ticket in still_open), default=None)),
+                "last_contact_at": iso(max((_time(ticket["updated_at"]) for ticket in tickets), default=None)),
+            }
+        )
+    return summaries
+
+
+def _time(value: object) -> datetime:
+    assert isinstance(value, str)
+    return datetime.fromisoformat(value)
+
+
 def _hand_off(hop: Row, agent_keys: dict[object, object]) -> Row:
     return {
         "ticket_id": hop["ticket_id"],

@@ -110,6 +110,31 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 """,
     ),
     (
+        "Live from the systems of record: CRM, ERP and helpdesk side by side (null + error if one is down)",
+        """query CustomerLive {
+  customer(id: "C000001") {
+    id
+    name
+    crm { leadScore pipelineValue openOpportunities { name stage amount closeDate } campaigns { name response } }
+    erpAccount { erpKey currency openInvoices openBalance overdueBalance lastOrderStatus lastOrderAt }
+    helpdeskSummary { openTickets ticketsTotal oldestOpenSince lastContactAt }
+    owner { name availability { availability role outOfOffice { since until reason } } }
+    orders(first: 3) {
+      nodes {
+        id
+        status
+        live { status shipment { carrier trackingNumber eta deliveredAt } invoice { number amount paymentState } }
+        lines { quantity product { name stock { available belowReorderPoint } } }
+      }
+    }
+    tickets(first: 3) {
+      nodes { id status live { status priority updatedAt assigneeName assignee { name } } }
+    }
+  }
+}
+""",
+    ),
+    (
         "Platinum customers by value (next page: after: endCursor)",
         """query PlatinumCustomers {
   customers(

@@ -47,8 +47,12 @@ def build_source(name: str, config: SqlSourceConfig | HttpSourceConfig | Graphql
     return GraphqlSource(name, config)
 
 
-class SourceRegistry:
-    """The configured sources by name; open them with ``async with``."""
+class SourceRegistry(Mapping[str, GuardedSource]):
+    """The configured sources by name, in configuration order; open them with ``async with``.
+
+    It is a read-only mapping, so it can be handed to the resolvers as their port
+    (``Mapping[str, Source]``) without them knowing this class.
+    """
 
     def __init__(self, sources: Mapping[str, GuardedSource]) -> None:
         self._sources = dict(sources)

@@ -23,6 +23,9 @@ from graph.schema import apply_schema
 from server import local_neo4j
 from server.cli import demo_stream
 
+# Demo systems of record and PostgreSQL, for the suites that read live sources.
+pytest_plugins = ("tests.live_systems",)
+
 WIPE_GRAPH: LiteralString = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 DATABASE = "neo4j"
 

@@ -1,74 +1,35 @@
 """Real demo systems for the source tests: HTTP servers as subprocesses, PostgreSQL, SQLite.
 
 The helpdesk, HR and CRM servers run as their own processes on free loopback ports for the
-session; PostgreSQL comes from ``scripts/postgres.sh`` with a test cluster of its own
-(``.local/postgres-test``, a free port, stopped at the end); the ERP is seeded into it and into
-a SQLite file. Sources are built from the shipped ``sources.toml``, pointed at these systems
-through its ``${...}`` variables, with test-sized resilience settings.
+session; PostgreSQL is the tests' own cluster (the ``pg`` fixture of ``tests/live_systems.py``);
+the ERP is seeded into it and into a SQLite file. Sources are built from the shipped
+``sources.toml``, pointed at these systems through its ``${...}`` variables, with test-sized
+resilience settings.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.util.concurrency import await_
 
-from demo_systems.erp import erp_statement_count, seed_erp, set_erp_faults
-from demo_systems.launcher import (
-    PROJECT_ROOT,
-    DemoFleet,
-    control,
-    counts,
-    free_port,
-    postgres,
-    postgres_dsn,
-    start_postgres,
-)
+from demo_systems.erp import seed_erp, set_erp_faults
+from demo_systems.launcher import DemoFleet, control
 from server.sources_config import DEFAULT_SOURCES_FILE, build_source
 from sources.config import SourcesFile, load_sources
 from sources.guarded import GuardedSource
-from sources.sql import SqlSource
+from tests.live_systems import Postgres
 
 PRESET, SEED = "tiny", 7
-PG_HOME = PROJECT_ROOT / ".local" / "postgres-test"
 ERPS = ("sqlite", "postgres")
-
-
-@dataclass(slots=True)
-class Postgres:
-    port: int
-    home: Path
-
-    def dsn(self, database: str) -> str:
-        return postgres_dsn(self.port, database)
-
-    def stop(self) -> None:
-        postgres("stop", home=self.home, port=self.port)
-
-    def start(self) -> None:
-        self.port = start_postgres(home=self.home, port=self.port)
 
 
 @pytest.fixture(scope="session")
 def demo_fleet() -> Iterator[DemoFleet]:
     with DemoFleet(preset=PRESET, seed=SEED) as fleet:
         yield fleet
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[Postgres]:
-    cluster = Postgres(free_port(), PG_HOME)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="session")
@@ -145,50 +106,3 @@ async def connect(source_configs: dict[str, SourcesFile], clean_systems: None) -
     yield make
     for source in opened:
         await source.aclose()
-
-
-class ServerCount:
-    """Lookups counted by the system itself: its HTTP counters, or the database's statements."""
-
-    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
-        self._read = read
-        self._base = 0
-
-    async def total(self) -> int:
-        return await self._read()
-
-    async def start(self) -> None:
-        self._base = await self._read()
-
-    async def since_start(self) -> int:
-        return await self._read() - self._base
-
-
-def http_count(url: str, counter: str = "lookup") -> ServerCount:
-    async def read() -> int:
-        return (await counts(url)).get(counter, 0)
-
-    return ServerCount(read)
-
-
-def sqlite_count(source: SqlSource, relation: str) -> ServerCount:
-    """Statements the SQLite engine ran on this source's connections (its trace callback)."""
-    statements: list[str] = []
-
-    @event.listens_for(source.engine.sync_engine, "connect")
-    def trace(dbapi_connection: object, _record: object) -> None:
-        await_(dbapi_connection.driver_connection.set_trace_callback(statements.append))  # type: ignore[attr-defined]
-
-    async def read() -> int:
-        return sum(1 for statement in statements if f"FROM {relation}" in statement)
-
-    return ServerCount(read)
-
-
-def pg_count(engine: AsyncEngine, relation: str) -> ServerCount:
-    """Statements PostgreSQL completed on ``relation`` (pg_stat_statements)."""
-
-    async def read() -> int:
-        return await erp_statement_count(engine, relation)
-
-    return ServerCount(read)

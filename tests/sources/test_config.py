@@ -31,7 +31,9 @@ def test_the_shipped_configuration_declares_every_demo_source() -> None:
     assert kinds == {
         "erp_orders": SqlSourceConfig,
         "erp_stock": SqlSourceConfig,
+        "erp_accounts": SqlSourceConfig,
         "helpdesk": HttpSourceConfig,
+        "helpdesk_customers": HttpSourceConfig,
         "hr": HttpSourceConfig,
         "crm": GraphqlSourceConfig,
     }
@@ -45,8 +47,10 @@ def test_the_shipped_configuration_declares_every_demo_source() -> None:
 
 def test_the_registry_builds_and_finds_sources_by_what_they_serve() -> None:
     registry = SourceRegistry.from_file(DEFAULT_SOURCES_FILE, {"CG_CRM_TOKEN": "secret"})
-    assert registry.names == ["erp_orders", "erp_stock", "helpdesk", "hr", "crm"]
+    assert registry.names == ["erp_orders", "erp_stock", "erp_accounts", "helpdesk", "helpdesk_customers", "hr", "crm"]
     assert [source.name for source in registry.serving("Customer", "CRM")] == ["crm"]
+    assert [source.name for source in registry.serving("Customer", "ERP")] == ["erp_accounts"]
+    assert [source.name for source in registry.serving("Customer", "HELPDESK")] == ["helpdesk_customers"]
     assert [source.name for source in registry.serving("Order")] == ["erp_orders"]
     assert "erp_stock" not in [source.name for source in registry.exporting()]
     with pytest.raises(KeyError, match="no source 'billing'"):

@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from demo_systems.erp_data import build_erp
 from demo_systems.launcher import DemoFleet
-from demo_systems.records import build_crm, build_helpdesk, build_hr
+from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
 from sources.guarded import GuardedSource
 from sources.port import ExportingSource, Source
 from sources.resilience import CircuitState
 from sources.sql import SqlSource
-from tests.sources.conftest import PRESET, SEED, Connect, ServerCount, http_count, pg_count, sqlite_count
+from tests.live_systems import SYSTEM_OF, ServerCount, http_count, pg_count, sqlite_count
+from tests.sources.conftest import PRESET, SEED, Connect
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ CASES = [
     Case("erp_orders", "postgres", "erp_order_status"),
     Case("erp_stock", "sqlite", "erp_stock"),
     Case("erp_stock", "postgres", "erp_stock"),
+    Case("erp_accounts", "sqlite", "erp_customer_account"),
+    Case("erp_accounts", "postgres", "erp_customer_account"),
     Case("helpdesk"),
+    Case("helpdesk_customers"),
     Case("hr"),
     Case("crm"),
 ]
@@ -71,7 +75,28 @@ def expected() -> dict[str, dict[str, dict[str, Any]]]:
         }
         for product in erp.products[:2]
     }
-    helpdesk = build_helpdesk(PRESET, SEED).tickets
+    accounts_by_key = {}
+    for customer in (erp.customers[0], erp.customers[-1]):
+        key = customer["erp_key"]
+        mine = {row["order_id"] for row in erp.orders if row["erp_customer_key"] == key}
+        unpaid = [row for row in erp.invoices if row["order_id"] in mine and row["paid_at"] is None]
+        accounts_by_key[str(key)] = {
+            "customer_id": customer["customer_id"],
+            "payment_terms_days": customer["payment_terms_days"],
+            "orders": len(mine),
+            "open_invoices": len(unpaid),
+        }
+    desk = build_helpdesk(PRESET, SEED)
+    summaries = customer_summaries(desk)
+    helpdesk_customers = {
+        str(summary["key"]): {
+            "customer_id": summary["customer_id"],
+            "open_tickets": summary["open_tickets"],
+            "tickets_total": summary["tickets_total"],
+        }
+        for summary in (summaries[0], summaries[-1])
+    }
+    helpdesk = desk.tickets
     tickets = {
         str(ticket["id"]): {
             "status": ticket["status"],
@@ -100,7 +125,15 @@ def expected() -> dict[str, dict[str, dict[str, Any]]]:
         }
         for account in (crm[1], crm[-1])
     }
-    return {"erp_orders": orders, "erp_stock": stock, "helpdesk": tickets, "hr": people, "crm": accounts}
+    return {
+        "erp_orders": orders,
+        "erp_stock": stock,
+        "erp_accounts": accounts_by_key,
+        "helpdesk": tickets,
+        "helpdesk_customers": helpdesk_customers,
+        "hr": people,
+        "crm": accounts,
+    }
 
 
 @pytest.fixture(params=CASES, ids=lambda case: case.id)
@@ -122,7 +155,7 @@ def count_at_server(
     if case.relation:
         assert isinstance(source, SqlSource)
         return sqlite_count(source, case.relation)
-    return http_count(demo_fleet.url(case.source))
+    return http_count(demo_fleet.url(SYSTEM_OF[case.source]))
 
 
 @pytest.fixture
@@ -214,7 +247,10 @@ async def test_health_is_ok_and_the_circuit_closed(source: GuardedSource) -> Non
     assert health.circuit is CircuitState.CLOSED
 
 
-@pytest.mark.parametrize("exporting", [case for case in CASES if case.source != "erp_stock"], ids=lambda case: case.id)
+EXPORTING = [case for case in CASES if case.source not in ("erp_stock", "erp_accounts", "helpdesk_customers")]
+
+
+@pytest.mark.parametrize("exporting", EXPORTING, ids=lambda case: case.id)
 async def test_exports_page_through_every_record(exporting: Case, connect: Connect, demo_fleet: DemoFleet) -> None:
     source = await connect(exporting.source, erp=exporting.erp, page_size=7)
     assert source.exports

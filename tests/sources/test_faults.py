@@ -22,7 +22,8 @@ from domain.errors import SourceUnavailableError
 from sources.graphql_remote import GraphqlSource
 from sources.guarded import GuardedSource
 from sources.resilience import CircuitState
-from tests.sources.conftest import Connect, Postgres, http_count
+from tests.live_systems import Postgres, http_count
+from tests.sources.conftest import Connect
 
 HTTP_SOURCES = ["helpdesk", "hr", "crm"]
 KEYS = {
