@@ -1,7 +1,7 @@
 # `make run` and `make check` are the two commands of the README; .ci/run calls `make check`.
 PY := .venv/bin/python
 
-.PHONY: setup run check lint test schema clean-local
+.PHONY: setup run check lint test schema clean-local bench
 
 setup:
 	bash scripts/setup.sh
@@ -20,6 +20,12 @@ lint:
 
 test:
 	.venv/bin/pytest
+
+# This service vs @neo4j/graphql vs naive resolvers vs the raw driver on the `bench` graph:
+# writes bench/results/compare.md and its charts (about 10 minutes; see README, Benchmarks).
+bench: setup
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m bench.compare
 
 schema:
 	$(PY) -m server export-schema

@@ -20,6 +20,11 @@ class Listing:
     projection: LiteralString
     filters: Mapping[str, LiteralString]
     sorts: Mapping[str, LiteralString]
+    # Sorts on an indexed property that every node has. Without filters, the page query adds
+    # "<key> IS NOT NULL" (always true) so the planner reads that index in order and stops after
+    # the page, instead of sorting every node of the label (100 ms on 100,000 customers). With
+    # filters the planner is left to start from the most selective one.
+    index_ordered: frozenset[str] = frozenset()
 
     def where(self, filters: Mapping[str, object]) -> LiteralString:
         unknown = set(filters) - set(self.filters)
@@ -32,7 +37,10 @@ class Listing:
         key = self.sorts[sort]
         direction: LiteralString = "DESC" if descending else "ASC"
         order: LiteralString = f"WITH * ORDER BY {key} {direction}, n.id {direction} SKIP $skip LIMIT $limit"
-        return "\n".join([self.match, self.where(filters), order, self.projection])
+        where = self.where(filters)
+        if not filters and sort in self.index_ordered:
+            where = "WHERE " + key + " IS NOT NULL"
+        return "\n".join([self.match, where, order, self.projection])
 
     def count_query(self, filters: Mapping[str, object]) -> LiteralString:
         return self.match + "\n" + self.where(filters) + "\nRETURN count(n) AS total"
@@ -40,7 +48,10 @@ class Listing:
 
 CUSTOMERS = Listing(
     match="MATCH (n:Customer)",
-    projection="OPTIONAL MATCH (n)-[:OWNED_BY]->(owner:Employee)\nRETURN n {.*, owner_id: owner.id} AS node",
+    projection=(
+        "OPTIONAL MATCH (n)-[:OWNED_BY]->(owner:Employee)\n"
+        "RETURN n {.*, since: toString(n.since), owner_id: owner.id} AS node"
+    ),
     filters={
         "name_contains": "toLower(n.name) CONTAINS toLower($name_contains)",
         "email": "n.email = $email",
@@ -51,11 +62,12 @@ CUSTOMERS = Listing(
         "owner_id": "EXISTS { (n)-[:OWNED_BY]->(:Employee {id: $owner_id}) }",
     },
     sorts={"NAME": "n.name", "SINCE": "n.since", "LIFETIME_VALUE": "n.lifetime_value", "ID": "n.id"},
+    index_ordered=frozenset({"NAME", "SINCE", "ID"}),
 )
 
 ORDERS = Listing(
     match="MATCH (c:Customer)-[:PLACED]->(n:Order)",
-    projection="RETURN n {.*, customer_id: c.id} AS node",
+    projection="RETURN n {.*, placed_at: toString(n.placed_at), customer_id: c.id} AS node",
     filters={
         "statuses": "n.status IN $statuses",
         "placed_from": "n.placed_at >= $placed_from",
@@ -65,6 +77,7 @@ ORDERS = Listing(
         "customer_id": "c.id = $customer_id",
     },
     sorts={"PLACED_AT": "n.placed_at", "TOTAL": "n.total", "ID": "n.id"},
+    index_ordered=frozenset({"PLACED_AT", "ID"}),
 )
 
 PRODUCTS = Listing(
@@ -76,6 +89,7 @@ PRODUCTS = Listing(
         "sku": "n.sku = $sku",
     },
     sorts={"NAME": "n.name", "PRICE": "n.price", "SKU": "n.sku", "ID": "n.id"},
+    index_ordered=frozenset({"SKU", "ID"}),
 )
 
 EMPLOYEES = Listing(
@@ -91,6 +105,7 @@ EMPLOYEES = Listing(
         "functions": "d.function IN $functions",
     },
     sorts={"NAME": "n.name", "ID": "n.id"},
+    index_ordered=frozenset({"NAME", "ID"}),
 )
 
 DEPARTMENTS = Listing(
@@ -106,7 +121,7 @@ DEPARTMENTS = Listing(
 
 INTERACTIONS = Listing(
     match="MATCH (c:Customer)-[:HAD]->(n:Interaction)-[:WITH]->(e:Employee)",
-    projection="RETURN n {.*, customer_id: c.id, employee_id: e.id} AS node",
+    projection="RETURN n {.*, at: toString(n.at), customer_id: c.id, employee_id: e.id} AS node",
     filters={
         "channels": "n.channel IN $channels",
         "at_from": "n.at >= $at_from",
@@ -115,11 +130,14 @@ INTERACTIONS = Listing(
         "employee_id": "e.id = $employee_id",
     },
     sorts={"AT": "n.at", "ID": "n.id"},
+    index_ordered=frozenset({"AT", "ID"}),
 )
 
 TICKETS = Listing(
     match="MATCH (c:Customer)-[:RAISED]->(n:Ticket)",
-    projection="RETURN n {.*, customer_id: c.id} AS node",
+    projection=(
+        "RETURN n {.*, opened_at: toString(n.opened_at), closed_at: toString(n.closed_at), customer_id: c.id} AS node"
+    ),
     filters={
         "statuses": "n.status IN $statuses",
         "priorities": "n.priority IN $priorities",
@@ -132,4 +150,5 @@ TICKETS = Listing(
         "PRIORITY": "CASE n.priority WHEN 'LOW' THEN 0 WHEN 'NORMAL' THEN 1 WHEN 'HIGH' THEN 2 ELSE 3 END",
         "ID": "n.id",
     },
+    index_ordered=frozenset({"OPENED_AT", "ID"}),
 )

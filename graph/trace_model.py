@@ -7,11 +7,11 @@ the GraphQL layer. Waits and elapsed times are seconds (``float``); times are aw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from graph.model import Channel, DepartmentKind, OrderStep, Tier
+from graph.model import Channel, Department, DepartmentKind, Employee, OrderStep, Tier
 
 
 class JourneyEventKind(StrEnum):
@@ -57,6 +57,9 @@ class JourneyEvent:
 class JourneyPage:
     events: list[JourneyEvent]
     total: int
+    # The employees of these events and their departments, read along for the API's lookups.
+    employees: list[Employee] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,11 +60,22 @@ CALL (c) {
   WHERE $department_ids IS NULL OR d.id IN $department_ids
   ORDER BY at, rank, ref, e.id
   RETURN collect({
-    at: at, kind: kind, employee_id: e.id, department_id: d.id, office: d.kind, order_id: order_id,
+    at: toString(at), kind: kind, employee_id: e.id, department_id: d.id, office: d.kind, order_id: order_id,
     ticket_id: ticket_id, interaction_id: interaction_id, step: step, channel: channel, detail: detail, by_id: by_id
   }) AS events
 }
-RETURN id, size(events) AS total, events[$skip..$skip + $limit] AS page
+WITH id, size(events) AS total, events[$skip..$skip + $limit] AS page
+// The employees of the page's events and their departments, which a journey query asks for
+// next more often than not: the API primes its lookups with them instead of reading them later.
+CALL (page) {
+  UNWIND page AS event
+  MATCH (e:Employee {id: event.employee_id})
+  OPTIONAL MATCH (e)-[:WORKS_IN]->(d:Department)
+  OPTIONAL MATCH (e)-[:REPORTS_TO]->(m:Employee)
+  RETURN collect(DISTINCT e {.*, department_id: d.id, manager_id: m.id}) AS employees,
+         collect(DISTINCT d {.*}) AS departments
+}
+RETURN id, total, page, employees, departments
 """
 
 # Who touched a customer: each employee with their counts of contact by kind, then the same

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, LiteralString
 
-from graph import path_queries, trace_queries
+from graph import path_queries, records, trace_queries
 from graph.model import OPEN_TICKET_STATUSES, Channel, DepartmentKind, OrderStep, Tier
 from graph.service_levels import ServiceLevels
 from graph.store import Neo4jGraphStore
@@ -115,7 +115,15 @@ class Neo4jTraceStore:
             skip=skip,
             limit=limit,
         )
-        found = {row["id"]: JourneyPage([_event(item) for item in row["page"]], row["total"]) for row in rows}
+        found = {
+            row["id"]: JourneyPage(
+                [_event(item) for item in row["page"]],
+                row["total"],
+                employees=[records.employee(node) for node in row["employees"]],
+                departments=[records.department(node) for node in row["departments"]],
+            )
+            for row in rows
+        }
         return [found.get(id_) for id_ in customer_ids]
 
     async def contacts(self, customer_ids: Sequence[str]) -> list[CustomerContacts | None]:
@@ -219,6 +227,9 @@ def _unique(ids: Sequence[str]) -> list[str]:
 
 
 def _time(value: Any) -> datetime:
+    # Some queries return times as ISO strings (toString), far cheaper for the driver.
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
     return value.to_native()  # type: ignore[no-any-return]
 
 

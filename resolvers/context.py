@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -11,8 +11,10 @@ import strawberry
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
 from graph.trace_store import Neo4jTraceStore
+from resolvers.live_loaders import LiveLoaders
 from resolvers.loaders import Loaders
 from resolvers.trace_loaders import TraceLoaders
+from sources.port import Source
 
 
 def utc_now() -> datetime:
@@ -26,14 +28,18 @@ class Context:
     service_levels: ServiceLevels = DEFAULT_SERVICE_LEVELS
     # "Now" for traces taken without an explicit asOf; tests and demos pin it.
     clock: Callable[[], datetime] = utc_now
+    # The live systems of record by name (none: every live field is null, "not configured").
+    sources: Mapping[str, Source] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
     trace: Neo4jTraceStore = field(init=False)
     trace_loaders: TraceLoaders = field(init=False)
+    live: LiveLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.store)
         self.trace = Neo4jTraceStore(self.store)
         self.trace_loaders = TraceLoaders(self.trace)
+        self.live = LiveLoaders(self.sources)
 
 
 Info = strawberry.Info[Context, None]

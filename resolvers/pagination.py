@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -23,7 +24,9 @@ CURSOR_PREFIX = "cursor:"
 DEFAULT_PAGE_SIZE = 20
 
 
+@functools.lru_cache(maxsize=4096)
 def encode_cursor(position: int) -> str:
+    # Every edge of every page gets one: the positions of first pages repeat across requests.
     return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{position}".encode()).decode()
 
 

@@ -28,8 +28,9 @@ from resolvers.inputs import (
     TicketOrder,
     TicketSortField,
 )
+from resolvers.lookahead import customer_pages_asked
 from resolvers.pagination import Connection, connection, window
-from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
+from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 T = TypeVar("T")
 
@@ -81,7 +82,11 @@ def _found(record: T | None, kind: str, id: str) -> T:
 class Query:
     @strawberry.field(description="One customer by id.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        return Customer.from_record(_found(await info.context.loaders.customer.load(id), "customer", id))
+        # The pages the query asks of this customer are read with it: a 360 view is one statement.
+        windows = customer_pages_asked(info, NESTED_PAGE_SIZE)
+        loaders = info.context.loaders
+        record = await (loaders.customer_with_pages(id, windows) if windows else loaders.customer.load(id))
+        return Customer.from_record(_found(record, "customer", id))
 
     @strawberry.field(description="Customers, filtered, sorted and paged.")
     async def customers(

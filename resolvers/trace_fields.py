@@ -15,6 +15,7 @@ import strawberry
 
 from domain.errors import BadUserInputError
 from graph import trace_model
+from graph.store import Related
 from resolvers.context import Info
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total
@@ -69,6 +70,8 @@ async def journey(
     page = await info.context.trace_loaders.journeys.load((*key, page_window.limit + 1))
     if page is None:
         return None
+    # The events' employees and departments came with the page: no further round trip for them.
+    info.context.loaders.prime(Related(employees=page.employees, departments=page.departments))
     events = page.events[: page_window.limit]
     return connection(
         [JourneyEvent.from_record(event) for event in events],

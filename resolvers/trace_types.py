@@ -9,13 +9,14 @@ of entity it names, however long it is.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, TypeAlias
+from typing import TYPE_CHECKING, Annotated, TypeAlias, cast
 
 import strawberry
 
 from graph import trace_model
 from resolvers.context import Info
 from resolvers.enums import Channel, DepartmentKind, OrderStep
+from resolvers.loaders import peek
 
 if TYPE_CHECKING:
     from resolvers.types import Department, Employee, Interaction, Order, Ticket
@@ -75,12 +76,36 @@ class JourneyEvent:
         )
 
     @strawberry.field(description="Who handled the step, had the interaction, got or closed the ticket.")
-    async def employee(self, info: Info) -> LazyEmployee | None:
-        return await employee_by_id(info, self.record.employee_id)
+    def employee(self, info: Info) -> LazyEmployee | None:
+        # At once when the journey read its people along (the usual case), else awaited.
+        from resolvers.types import Employee
+
+        employee_id = self.record.employee_id
+        if employee_id is None:
+            return None
+        held, record = peek(info.context.loaders.employee, employee_id)
+        if held:
+            return None if record is None else Employee.from_record(record)
+        return cast("Employee | None", employee_by_id(info, employee_id))
 
     @strawberry.field(description="The employee's department.")
-    async def department(self, info: Info) -> LazyDepartment | None:
-        return await department_by_id(info, self.record.department_id)
+    def department(self, info: Info) -> LazyDepartment | None:
+        from resolvers.types import Department
+
+        department_id = self.record.department_id
+        if department_id is None:
+            return None
+        held, record = peek(info.context.loaders.department, department_id)
+        if held:
+            return None if record is None else Department.from_record(record)
+        return cast("Department | None", self._department_later(info, department_id))
+
+    async def _department_later(self, info: Info, department_id: str) -> Department | None:
+        if self.record.employee_id is not None:
+            # The employee lookup reads their department too (and primes its loader): wait for
+            # that one statement rather than send a second for the departments.
+            await info.context.loaders.employee.load(self.record.employee_id)
+        return await department_by_id(info, department_id)
 
     @strawberry.field(description="Who handed the ticket over, for TICKET_HANDED_OFF events after the first.")
     async def handed_off_by(self, info: Info) -> LazyEmployee | None:

@@ -8,13 +8,15 @@ statement per field however many parents it has.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar, cast
 
 import strawberry
 
 from graph import model
 from graph.store import Relation
+from resolvers import live as live_resolvers
 from resolvers import trace_fields
 from resolvers.context import Info
 from resolvers.enums import (
@@ -30,18 +32,41 @@ from resolvers.enums import (
     Tier,
 )
 from resolvers.inputs import TimeWindow
+from resolvers.live_types import (
+    CrmProfile,
+    EmployeeAvailability,
+    ErpAccount,
+    HelpdeskSummary,
+    OrderLive,
+    ProductStock,
+    TicketLive,
+)
+from resolvers.loaders import now_or_later
+from resolvers.lookahead import customer_relation
 from resolvers.pagination import Connection, connection, forward_window, known_total
 from resolvers.trace_fields import JourneyFilterInput
 from resolvers.trace_types import CustomerContacts, CustomerExpert, DepartmentFlow, HandOffChain, JourneyEvent
 
 NESTED_PAGE_SIZE = 10
+T = TypeVar("T")
 
 
 async def _page(info: Info, relation: Relation, parent_id: str, first: int | None, after: str | None) -> Any:
     """A connection over one parent's related nodes, loaded in a batch with its siblings."""
     window = forward_window(first, after, info.context.max_page_size, NESTED_PAGE_SIZE)
-    page = await info.context.loaders.pages[relation].load((parent_id, window.skip, window.limit + 1))
+    page = await info.context.loaders.page(relation, (parent_id, window.skip, window.limit + 1))
     return page, window
+
+
+def _connection(
+    info: Info, relation: Relation, parent_id: str, first: int | None, after: str | None, build: Any
+) -> Any:
+    """A connection over one parent's related nodes, batched with its siblings: at once (no
+    coroutine for graphql-core to drive) when the page was read ahead with its parent."""
+    window = forward_window(first, after, info.context.max_page_size, NESTED_PAGE_SIZE)
+    return info.context.loaders.page_now(
+        relation, (parent_id, window.skip, window.limit + 1), lambda page: _wrap(page, window, build)
+    )
 
 
 def _wrap(page: Any, window: Any, build: Any) -> Any:
@@ -90,30 +115,51 @@ class Customer:
         return None if record is None else cls.from_record(record)
 
     @strawberry.field(description="The account owner.")
-    async def owner(self, info: Info) -> Employee | None:
-        return await _employee(info, self.owner_id)
+    def owner(self, info: Info) -> Employee | None:
+        return _employee_now(info, self.owner_id)
 
     @strawberry.field(description="Orders, newest first.")
-    async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
-        page, window = await _page(info, Relation.CUSTOMER_ORDERS, self.id, first, after)
-        return _wrap(page, window, Order.from_record)  # type: ignore[no-any-return]
+    def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
+        # Lines asked for too: read them (and their products) with the page, not a level later.
+        relation = customer_relation(info, "orders")
+        return _connection(info, relation, self.id, first, after, Order.from_record)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Interactions on any channel with any employee, newest first.")
-    async def interactions(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Interaction]:
-        page, window = await _page(info, Relation.CUSTOMER_INTERACTIONS, self.id, first, after)
-        return _wrap(page, window, Interaction.from_record)  # type: ignore[no-any-return]
+    def interactions(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Interaction]:
+        # The employee asked for too: read it (and its department) with the page.
+        relation = customer_relation(info, "interactions")
+        return _connection(info, relation, self.id, first, after, Interaction.from_record)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Support tickets, newest first.")
-    async def tickets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Ticket]:
-        page, window = await _page(info, Relation.CUSTOMER_TICKETS, self.id, first, after)
-        return _wrap(page, window, Ticket.from_record)  # type: ignore[no-any-return]
+    def tickets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Ticket]:
+        relation = customer_relation(info, "tickets")
+        return _connection(info, relation, self.id, first, after, Ticket.from_record)  # type: ignore[no-any-return]
 
     @strawberry.field(description="Keys of this customer in the systems of record.")
     async def identities(self, info: Info) -> list[ExternalIdentity]:
         found = await info.context.loaders.customer_identities.load(self.id)
         return [ExternalIdentity(system=item.system, key=item.key) for item in found]
+
+    @strawberry.field(
+        description="The customer's profile and pipeline in the CRM, by their CRM key. Live: null, with a "
+        "SOURCE_UNAVAILABLE error, when the CRM cannot answer; null without one when it does not know the customer."
+    )
+    async def crm(self, info: Info) -> CrmProfile | None:
+        return await live_resolvers.customer_crm(info, self.id)
+
+    @strawberry.field(
+        description="The customer's account in the ERP (unpaid and overdue invoices, last order), by their ERP "
+        "key. Live: null, with a SOURCE_UNAVAILABLE error, when the ERP cannot answer."
+    )
+    async def erp_account(self, info: Info) -> ErpAccount | None:
+        return await live_resolvers.customer_erp_account(info, self.id)
+
+    @strawberry.field(
+        description="The customer's open tickets and last contact in the helpdesk, by their helpdesk key. Live: "
+        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer."
+    )
+    async def helpdesk_summary(self, info: Info) -> HelpdeskSummary | None:
+        return await live_resolvers.customer_helpdesk_summary(info, self.id)
 
     @strawberry.field(description="Every event of the customer's journey in time order, filtered and paged.")
     async def journey(
@@ -155,6 +201,13 @@ class Product:
         page, window = await _page(info, Relation.PRODUCT_ORDERS, self.id, first, after)
         return _wrap(page, window, Order.from_record)  # type: ignore[no-any-return]
 
+    @strawberry.field(
+        description="Stock in the warehouse, from the ERP. Live: null, with a SOURCE_UNAVAILABLE error, when the "
+        "ERP cannot answer."
+    )
+    async def stock(self, info: Info) -> ProductStock | None:
+        return await live_resolvers.product_stock(info, self.id)
+
 
 @strawberry.type(description="One product on an order.")
 class OrderLine:
@@ -163,9 +216,8 @@ class OrderLine:
     product_id: strawberry.Private[str]
 
     @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        record = await info.context.loaders.product.load(self.product_id)
-        return None if record is None else Product.from_record(record)
+    def product(self, info: Info) -> Product | None:
+        return _now(now_or_later(info.context.loaders.product, self.product_id, _product_or_none))
 
 
 @strawberry.type(description="One step of an order (sale, build, pick, ship, invoice) and who handled it.")
@@ -210,14 +262,20 @@ class Order:
         return None if record is None else Customer.from_record(record)
 
     @strawberry.field(description="The products on this order.")
-    async def lines(self, info: Info) -> list[OrderLine]:
-        found = await info.context.loaders.order_lines.load(self.id)
-        return [OrderLine(quantity=line.quantity, price=line.price, product_id=line.product_id) for line in found]
+    def lines(self, info: Info) -> list[OrderLine]:
+        return _now(now_or_later(info.context.loaders.order_lines, self.id, _order_lines))
 
     @strawberry.field(description="Each step of the order in time order, with who handled it.")
     async def steps(self, info: Info) -> list[OrderStepEvent]:
         found = await info.context.loaders.order_steps.load(self.id)
         return [OrderStepEvent(step=step.step, at=step.at, employee_id=step.employee_id) for step in found]
+
+    @strawberry.field(
+        description="The order as the ERP sees it now: status, shipment, invoice and payment. Live: null, with a "
+        "SOURCE_UNAVAILABLE error, when the ERP cannot answer."
+    )
+    async def live(self, info: Info) -> OrderLive | None:
+        return await live_resolvers.order_live(info, self.id)
 
 
 @strawberry.federation.type(keys=["id"], description="A department of the front or back office.")
@@ -279,11 +337,10 @@ class Employee:
         return await _employee(info, id)  # type: ignore[return-value]
 
     @strawberry.field
-    async def department(self, info: Info) -> Department | None:
+    def department(self, info: Info) -> Department | None:
         if self.department_id is None:
             return None
-        record = await info.context.loaders.department.load(self.department_id)
-        return None if record is None else Department.from_record(record)
+        return _now(now_or_later(info.context.loaders.department, self.department_id, _department_or_none))
 
     @strawberry.field(description="The person this employee reports to.")
     async def manager(self, info: Info) -> Employee | None:
@@ -310,6 +367,13 @@ class Employee:
     async def identities(self, info: Info) -> list[ExternalIdentity]:
         found = await info.context.loaders.employee_identities.load(self.id)
         return [ExternalIdentity(system=item.system, key=item.key) for item in found]
+
+    @strawberry.field(
+        description="Whether the employee can be reached now (out of office, busy), from the HR directory by their "
+        "HR key. Live: null, with a SOURCE_UNAVAILABLE error, when HR cannot answer."
+    )
+    async def availability(self, info: Info) -> EmployeeAvailability | None:
+        return await live_resolvers.employee_availability(info, self.id)
 
 
 @strawberry.federation.type(keys=["id"], description="A touchpoint: any channel, any employee.")
@@ -343,8 +407,8 @@ class Interaction:
         return None if record is None else Customer.from_record(record)
 
     @strawberry.field
-    async def employee(self, info: Info) -> Employee | None:
-        return await _employee(info, self.employee_id)
+    def employee(self, info: Info) -> Employee | None:
+        return _employee_now(info, self.employee_id)
 
 
 @strawberry.type(description="One hand-off of a ticket: who got it, from whom, when and why.")
@@ -409,9 +473,45 @@ class Ticket:
     async def hand_off_chain(self, info: Info, as_of: datetime | None = None) -> HandOffChain | None:
         return await trace_fields.hand_off_chain(info, self.id, as_of)
 
+    @strawberry.field(
+        description="The ticket as the helpdesk sees it now: status, priority, last update, who holds it. Live: "
+        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer."
+    )
+    async def live(self, info: Info) -> TicketLive | None:
+        return await live_resolvers.ticket_live(info, self.id)
+
 
 async def _employee(info: Info, employee_id: str | None) -> Employee | None:
     if employee_id is None:
         return None
     record = await info.context.loaders.employee.load(employee_id)
     return None if record is None else Employee.from_record(record)
+
+
+def _now(value: T | Awaitable[T]) -> T:
+    """A value for a synchronous resolver that may instead be an awaitable, which graphql-core
+    awaits: typed as the value, since that is the GraphQL type the field declares."""
+    return cast(T, value)
+
+
+def _employee_now(info: Info, employee_id: str | None) -> Employee | None:
+    """As ``_employee``, at once when the employee was read ahead (see ``now_or_later``)."""
+    if employee_id is None:
+        return None
+    return _now(now_or_later(info.context.loaders.employee, employee_id, _employee_or_none))
+
+
+def _employee_or_none(record: model.Employee | None) -> Employee | None:
+    return None if record is None else Employee.from_record(record)
+
+
+def _department_or_none(record: model.Department | None) -> Department | None:
+    return None if record is None else Department.from_record(record)
+
+
+def _product_or_none(record: model.Product | None) -> Product | None:
+    return None if record is None else Product.from_record(record)
+
+
+def _order_lines(found: list[model.OrderLine]) -> list[OrderLine]:
+    return [OrderLine(quantity=line.quantity, price=line.price, product_id=line.product_id) for line in found]

@@ -2,15 +2,21 @@
 
 ``create_app(settings)`` opens the Neo4j driver in its lifespan (and closes it at shutdown);
 tests and embedders may hand in an open ``driver`` instead, which the app then leaves open.
+The live sources the live fields read are built from ``settings.sources_file`` (its ``${VAR}``
+references filled from the ``environ`` the composition root passes) and opened and closed by
+the lifespan too, unless ``sources`` are handed in (then they are the caller's to close).
+``/readyz`` is about Neo4j only; ``/healthz/sources`` reports each source without failing.
 Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers on the origins
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from neo4j import AsyncDriver
 from starlette.applications import Starlette
@@ -30,6 +36,10 @@ from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.settings import Settings
+from server.sources_config import SourceRegistry
+from sources.port import Source
+
+logger = logging.getLogger("customer_graph")
 
 # What a browser client may send (and read) across origins: GraphQL over HTTP, the request id,
 # Apollo's client-awareness headers and the trace request of a gateway running in a browser tab.
@@ -48,12 +58,30 @@ class Services:
     """What the lifespan opened and the routes use."""
 
     store: Neo4jGraphStore | None = None
+    sources: Mapping[str, Source] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def live_sources(
+    settings: Settings, given: Mapping[str, Source] | None, environ: Mapping[str, str]
+) -> AsyncIterator[Mapping[str, Source]]:
+    """The sources handed in, or the configured ones opened for as long as the block lasts."""
+    if given is not None:
+        yield given
+    elif not settings.sources_enabled:
+        yield {}
+    else:
+        async with SourceRegistry.from_file(settings.sources_file, environ) as registry:
+            logger.info("live sources from %s: %s", settings.sources_file, ", ".join(registry) or "none")
+            yield registry
 
 
 def create_app(
     settings: Settings,
     *,
     driver: AsyncDriver | None = None,
+    sources: Mapping[str, Source] | None = None,
+    environ: Mapping[str, str] | None = None,
     playground: Callable[[], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
@@ -70,17 +98,25 @@ def create_app(
         try:
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
-            services.store = Neo4jGraphStore(active, settings.neo4j_database)
-            yield
+            async with live_sources(settings, sources, environ or {}) as opened:
+                services.store = Neo4jGraphStore(active, settings.neo4j_database)
+                services.sources = opened
+                yield
         finally:
             services.store = None
+            services.sources = {}
             if own_driver:
                 await active.close()
 
     def context_for(_: Request) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
-        return Context(store=services.store, max_page_size=settings.max_page_size, service_levels=service_levels)
+        return Context(
+            store=services.store,
+            max_page_size=settings.max_page_size,
+            service_levels=service_levels,
+            sources=services.sources,
+        )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -94,6 +130,22 @@ def create_app(
             reason = error.message
         return JSONResponse({"status": "unavailable", "graph": reason}, status_code=503)
 
+    async def sources_health(_: Request) -> Response:
+        # A source that is down nulls some fields; it does not make the service unready: always 200.
+        checks = await asyncio.gather(*(source.health() for source in services.sources.values()))
+        report = [
+            {
+                "name": check.name,
+                "ok": check.ok,
+                "circuit": check.circuit.value,
+                "latency_ms": round(check.latency_ms, 1),
+                "detail": check.detail,
+            }
+            for check in checks
+        ]
+        status = "ok" if all(check.ok for check in checks) else "degraded"
+        return JSONResponse({"status": status, "sources": report})
+
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
@@ -102,6 +154,7 @@ def create_app(
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/healthz/sources", sources_health, methods=["GET"]),
         Route("/", home, methods=["GET"]),
         *extra_routes,
     ]

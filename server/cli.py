@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -119,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start Neo4j, load the demo data if the graph is empty, serve the API")
     serve.add_argument("--preset", choices=sorted(PRESETS), help="demo preset to load into an empty graph")
-    serve.add_argument("--no-demo", action="store_true", help="never load demo data")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="never load demo data nor start the demo systems of record"
+    )
 
     schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
     schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
@@ -183,7 +186,10 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         return EXIT_REJECTED_ROWS if report.rows_rejected else 0
     if args.command == "serve":
         if not args.no_demo:
-            _load_demo_if_empty(settings, args.preset or settings.demo_preset, seed, uri)
+            preset = args.preset or settings.demo_preset
+            _load_demo_if_empty(settings, preset, seed, uri)
+            if settings.sources_enabled:
+                _start_demo_systems(preset, seed)
         return _serve(settings.model_copy(update={"neo4j_uri": uri}))
     counts = _load_demo_if_empty(settings, args.preset or settings.demo_preset, seed, uri)
     print(f"graph at {uri}:")
@@ -200,13 +206,29 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
     return counts
 
 
+def _start_demo_systems(preset: str, seed: int) -> None:
+    """Start the DEMO systems of record that the shipped sources.toml points at, if they are not
+    running, so the live fields answer in the playground. They are demo code, run as their own
+    command (``python -m demo_systems``), never imported by the product; they keep running after
+    the server stops (``python -m demo_systems stop``). The API is served even if they fail."""
+    command = [sys.executable, "-m", "demo_systems", "start", "--preset", preset, "--seed", str(seed)]
+    print(f"starting the demo systems of record: python {' '.join(command[1:])}", flush=True)
+    done = subprocess.run(command, cwd=PROJECT_ROOT, check=False)
+    if done.returncode != 0:
+        print("customer-graph: the demo systems did not start; live fields will be null", file=sys.stderr)
+
+
 def _serve(settings: Settings) -> int:
     configure_logging(settings.log_level)
     url = f"http://{settings.host}:{settings.port}/graphql"
     print(f"Customer Graph API at {url} (open it in a browser for the GraphiQL playground)", flush=True)
     # The app logs each request itself, with its X-Request-Id: uvicorn's access log would repeat it without.
     uvicorn.run(
-        build_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False
+        build_app(settings, environ=os.environ),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
     )
     return 0
 

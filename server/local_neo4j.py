@@ -107,7 +107,9 @@ def start(home: Path, port: int, *, heap_mb: int, page_cache_mb: int, timeout: f
         f"-Xmx{heap_mb}m",
         "-XX:+UseG1GC",
         "-cp",
-        f"{LAUNCHER_JAR}{os.pathsep}{LAUNCHER_DIR / 'target' / 'lib' / '*'}",
+        # Like a Neo4j server, plugin jars in <home>/plugins (Neo4j's default plugin folder) are
+        # also on the class path, so their extensions (APOC's configuration) load with them.
+        os.pathsep.join([str(LAUNCHER_JAR), str(LAUNCHER_DIR / "target" / "lib" / "*"), str(home / "plugins" / "*")]),
         MAIN_CLASS,
         "--home",
         str(home),

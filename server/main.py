@@ -7,7 +7,10 @@ starting the embedded Neo4j and loading the demo company when the graph is empty
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+from collections.abc import Mapping
 
 from starlette.applications import Starlette
 
@@ -19,15 +22,23 @@ from server.settings import Settings
 logger = logging.getLogger("customer_graph")
 
 
-def build_app(settings: Settings) -> Starlette:
+def build_app(settings: Settings, *, environ: Mapping[str, str]) -> Starlette:
+    """The app with the playground; ``environ`` fills in the sources file's ``${VAR}`` references."""
     if not playground_installed():
         logger.warning("GraphiQL assets are missing: run scripts/install_playground.sh to get the playground")
-        return create_app(settings)
-    page = playground_html("/graphql", EXAMPLE_QUERIES)
-    return create_app(settings, playground=lambda: page, extra_routes=playground_routes())
+        served = create_app(settings, environ=environ)
+    else:
+        page = playground_html("/graphql", EXAMPLE_QUERIES)
+        served = create_app(settings, environ=environ, playground=lambda: page, extra_routes=playground_routes())
+    # What start-up made (modules, the schema) lives as long as the process: move it out of the
+    # garbage collector's reach, so its full collections scan only what requests leave behind
+    # instead of stalling every request in flight for ~75 ms every few hundred requests.
+    gc.collect()
+    gc.freeze()
+    return served
 
 
 def app() -> Starlette:
     settings = Settings()
     configure_logging(settings.log_level)
-    return build_app(settings)
+    return build_app(settings, environ=os.environ)

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     )
     sla_at_risk_share: float = DEFAULT_AT_RISK_SHARE
 
+    # Live sources: the systems of record the live fields read (Order.live, Customer.crm, ...),
+    # declared in a TOML file (${VAR} references in it are filled from the environment). Off:
+    # every live field is null with a SOURCE_UNAVAILABLE error saying no source is configured.
+    sources_file: Path = PROJECT_ROOT / "sources.toml"
+    sources_enabled: bool = True
+
     # Loading.
     load_batch_size: int = 5000
     demo_preset: str = "demo"

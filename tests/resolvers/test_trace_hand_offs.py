@@ -166,6 +166,6 @@ async def test_chains_and_flows_of_listed_entities_are_batched(empty_graph: Asyn
     departments = {node["id"]: node for node in result.data["departments"]["nodes"]}
     assert departments["D-ENG"]["internalCustomers"] == [{"handOffs": 3}]
     assert departments["D-FIN"]["handsWorkTo"] == []
-    # The customer, its tickets, the chains, their departments; the departments and one statement
-    # for both flow fields.
-    assert len(statements) == 6
+    # The customer with its tickets (read ahead), the chains, their departments; the departments
+    # and one statement for both flow fields.
+    assert len(statements) == 5

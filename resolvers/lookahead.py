@@ -1,0 +1,122 @@
+"""Look ahead in a query: does a connection field's selection ask for a field on its nodes?
+
+A resolver that knows its items' ``employee`` or ``lines`` will be asked for next can read
+them in the same statement as the page and prime the DataLoaders with them, saving a round
+trip per level. The answer depends only on the query document, which the HTTP endpoint parses
+once and caches, so it is cached by the field's AST node: one walk per document, not per
+parent. ``@skip``/``@include`` are not evaluated: a field they may drop counts as asked for,
+which only means reading a little more than needed.
+"""
+
+from __future__ import annotations
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from graphql.execution.values import get_argument_values
+
+from domain.errors import BadUserInputError
+from graph.store import Relation
+from resolvers.context import Info
+from resolvers.pagination import forward_window
+
+_MAX_CACHED = 4096
+# id(field node) -> (the node, kept so its id is not reused while cached; names asked on nodes)
+_asked_on_nodes: dict[int, tuple[FieldNode, frozenset[str]]] = {}
+
+
+def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
+    found: list[FieldNode] = []
+    if selection_set is None:
+        return found
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found += _fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            found += _fields(fragments[selection.name.value].selection_set, fragments)
+    return found
+
+
+def _names_on_nodes(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> frozenset[str]:
+    names: set[str] = set()
+    for child in _fields(field_node.selection_set, fragments):
+        if child.name.value == "nodes":
+            names.update(node_field.name.value for node_field in _fields(child.selection_set, fragments))
+        elif child.name.value == "edges":
+            for edge_field in _fields(child.selection_set, fragments):
+                if edge_field.name.value == "node":
+                    names.update(f.name.value for f in _fields(edge_field.selection_set, fragments))
+    return frozenset(names)
+
+
+def _asked(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> frozenset[str]:
+    cached = _asked_on_nodes.get(id(field_node))
+    if cached is None or cached[0] is not field_node:
+        if len(_asked_on_nodes) >= _MAX_CACHED:
+            _asked_on_nodes.clear()
+        cached = (field_node, _names_on_nodes(field_node, fragments))
+        _asked_on_nodes[id(field_node)] = cached
+    return cached[1]
+
+
+def asks_on_nodes(info: Info, name: str) -> bool:
+    """Whether the connection being resolved selects ``name`` under ``nodes`` or ``edges { node }``."""
+    raw = info._raw_info
+    return any(name in _asked(field_node, raw.fragments) for field_node in raw.field_nodes)
+
+
+# A customer's paged fields: the relation read plainly, the one that also reads what the page's
+# nodes lead to, and the field on the nodes that makes it worth it (Customer.orders and
+# Customer.interactions pick with it, and so does a customer lookup reading its pages ahead).
+CUSTOMER_PAGE_FIELDS: dict[str, tuple[Relation, Relation, str | None]] = {
+    "orders": (Relation.CUSTOMER_ORDERS, Relation.CUSTOMER_ORDERS_WITH_LINES, "lines"),
+    "interactions": (Relation.CUSTOMER_INTERACTIONS, Relation.CUSTOMER_INTERACTIONS_WITH_PEOPLE, "employee"),
+    "tickets": (Relation.CUSTOMER_TICKETS, Relation.CUSTOMER_TICKETS, None),
+}
+
+
+def customer_relation(info: Info, field: str) -> Relation:
+    """The relation Customer.<field> reads: with what its nodes lead to when the query asks for it."""
+    plain, rich, trigger = CUSTOMER_PAGE_FIELDS[field]
+    return rich if trigger is not None and asks_on_nodes(info, trigger) else plain
+
+
+def customer_pages_asked(info: Info, default_size: int) -> dict[Relation, tuple[int, int]]:
+    """The pages the customer being looked up will be asked for: ``{relation: (skip, limit + 1)}``.
+
+    For a root ``customer(id)``: its orders, interactions and tickets selected with arguments
+    that are valid (anything else is left to the field, which reports it), each as the
+    Customer field will load it, so a lookup can read them in the same statement. A
+    relationship asked more than once (aliases) is read ahead once, for its first field.
+    """
+    raw = info._raw_info
+    customer_type = raw.schema.get_type("Customer")
+    if not isinstance(customer_type, GraphQLObjectType):
+        return {}
+    windows: dict[Relation, tuple[int, int]] = {}
+    seen: set[str] = set()
+    for field_node in raw.field_nodes:
+        for child in _fields(field_node.selection_set, raw.fragments):
+            name = child.name.value
+            if name not in CUSTOMER_PAGE_FIELDS or name in seen:
+                continue
+            seen.add(name)
+            try:
+                arguments = get_argument_values(customer_type.fields[name], child, raw.variable_values)
+                window = forward_window(
+                    arguments.get("first"), arguments.get("after"), info.context.max_page_size, default_size
+                )
+            except (GraphQLError, BadUserInputError):
+                continue
+            plain, rich, trigger = CUSTOMER_PAGE_FIELDS[name]
+            relation = rich if trigger is not None and trigger in _asked(child, raw.fragments) else plain
+            windows[relation] = (window.skip, window.limit + 1)
+    return windows
