@@ -31,6 +31,7 @@ from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
+from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
@@ -149,7 +150,7 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    endpoint = GraphQLEndpoint(schema._schema, context_for, playground)
+    endpoint = GraphQLEndpoint(schema._schema, context_for, playground, executor_class=PlainFieldExecutor)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),

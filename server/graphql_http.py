@@ -26,6 +26,7 @@ import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    Executor,
     GraphQLError,
     GraphQLSchema,
     MiddlewareManager,
@@ -170,8 +171,11 @@ class GraphQLEndpoint:
         schema: GraphQLSchema,
         context_factory: Callable[[Request], object],
         playground: Callable[[], str] | None = None,
+        *,
+        executor_class: type[Executor[Any]] | None = None,
     ) -> None:
         self._schema = schema
+        self._executor_class = executor_class
         self._context_factory = context_factory
         self._playground = playground
         self._cache = DocumentCache(schema)
@@ -210,6 +214,7 @@ class GraphQLEndpoint:
             variable_values=graphql_request.variables,
             operation_name=graphql_request.operation_name,
             middleware=None if trace is None else MiddlewareManager(trace),
+            executor_class=self._executor_class,
         )
         result = await outcome if isawaitable(outcome) else outcome
         # Errors without a path come from variables that do not fit: nothing ran.

@@ -1,0 +1,166 @@
+"""Execute plain scalar fields without graphql-core's per-field machinery.
+
+graphql-core runs every field the same way: a ``Path``, a ``GraphQLResolveInfo``, a resolver
+call, then ``complete_value`` through non-null, list and leaf checks. For a field that only
+reads an attribute holding a scalar or an enum, that is about ten Python calls to do one
+``getattr`` and one ``coerce_output_value``; a journey page or a list of 50 customers is made
+mostly of such fields, and that overhead was most of its execution time.
+
+``PlainFieldExecutor`` resolves those fields directly and gives everything else to
+graphql-core unchanged. A field counts as plain when its resolver was made by
+``plain_attribute`` (``read_plain_fields_directly`` does so for fields without resolver,
+arguments, extensions or permissions) and its type is a scalar or enum, nullable or not.
+Whenever a value is not simply valid (null for a non-null field, a value its type refuses),
+the field is executed the ordinary way, so errors, their paths and null propagation are
+exactly graphql-core's. With middleware (the federated tracing) every field takes the
+ordinary way, so each one is seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+_PLAIN_ATTRIBUTE = "__plain_attribute__"
+
+# (response name, attribute, leaf type, non-null) for the plain fields of a selection; the
+# other fields of the selection, for graphql-core.
+_Plan = tuple[list[tuple[str, str, GraphQLLeafType, bool]], GroupedFieldSet]
+
+
+def plain_attribute(name: str) -> Callable[..., Any]:
+    """A resolver that returns ``source.<name>``, marked so the executor may skip calling it."""
+
+    def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+        return getattr(source, name)
+
+    setattr(resolve, _PLAIN_ATTRIBUTE, name)
+    return resolve
+
+
+def read_plain_fields_directly(schema: GraphQLSchema) -> None:
+    """Resolve each field that is a plain attribute by reading the attribute, nothing more.
+
+    strawberry wraps every field, a plain attribute too, in a resolver that builds its own
+    Info, converts arguments and chains field extensions: for a response made of many small
+    objects (a list of 50 customers with their orders, a journey page) that wrapper is most of
+    the execution time. A field without resolver, arguments, extensions or permissions needs
+    none of it; its value is the attribute, serialized by its type as before, and the
+    executor below reads it without calling the resolver at all.
+    """
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (
+                isinstance(definition, StrawberryField)
+                and definition.base_resolver is None
+                and not definition.extensions
+                and not definition.permission_classes
+                and not field.args
+            ):
+                field.resolve = plain_attribute(definition.python_name)
+
+
+class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's graphql-core executor, with plain scalar fields read directly (see the module docstring)."""
+
+    _plans: dict[int, tuple[GroupedFieldSet, _Plan]]
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if self.middleware_manager is not None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        plain, others = self._plan(parent_type, grouped_field_set)
+        if not plain:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        values: dict[str, Any] = {}
+        fallback: GroupedFieldSet | None = None
+        for response_name, attribute, leaf_type, non_null in plain:
+            value = getattr(source_value, attribute, Undefined)
+            if value is None and not non_null:
+                values[response_name] = None
+                continue
+            if value is not None and value is not Undefined:
+                try:
+                    value = leaf_type.coerce_output_value(value)
+                except Exception:  # graphql-core meets it again below and reports it, located
+                    value = None
+                if value is not None and value is not Undefined:
+                    values[response_name] = value
+                    continue
+            # Not simply valid: graphql-core executes it and reports the error as it would.
+            if fallback is None:
+                fallback = dict(others)
+            fallback[response_name] = grouped_field_set[response_name]
+        rest = fallback if fallback is not None else others
+        if not rest:
+            return values
+        executed = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if isinstance(executed, dict):
+            return _merged(executed, values, grouped_field_set)
+        return _merged_later(executed, values, grouped_field_set)
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan:
+        # graphql-core collects a selection once per execution and hands the same grouped field
+        # set to every object of a list, so a plan per set is made once per request.
+        try:
+            plans = self._plans
+        except AttributeError:
+            plans = self._plans = {}
+        cached = plans.get(id(grouped_field_set))
+        if cached is not None and cached[0] is grouped_field_set:
+            return cached[1]
+        plain: list[tuple[str, str, GraphQLLeafType, bool]] = []
+        others: GroupedFieldSet = {}
+        for response_name, field_details_list in grouped_field_set.items():
+            field = parent_type.fields.get(field_details_list[0].node.name.value)
+            attribute = getattr(field.resolve, _PLAIN_ATTRIBUTE, None) if field is not None else None
+            field_type = field.type if field is not None else None
+            non_null = isinstance(field_type, GraphQLNonNull)
+            leaf_type = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+            if attribute is not None and is_leaf_type(leaf_type):
+                plain.append((response_name, attribute, leaf_type, non_null))
+            else:
+                others[response_name] = field_details_list
+        plan = (plain, others)
+        plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+
+def _merged(executed: dict[str, Any], values: dict[str, Any], order: GroupedFieldSet) -> dict[str, Any]:
+    # The response keeps the order of the selection, as the specification asks.
+    merged: dict[str, Any] = {}
+    for name in order:
+        if name in values:
+            merged[name] = values[name]
+        elif name in executed:
+            merged[name] = executed[name]
+    return merged
+
+
+async def _merged_later(
+    executed: Awaitable[dict[str, Any]], values: dict[str, Any], order: GroupedFieldSet
+) -> dict[str, Any]:
+    return _merged(await executed, values, order)
