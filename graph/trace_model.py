@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from graph.model import Channel, Department, DepartmentKind, Employee, OrderStep, Tier
+from graph.model import Channel, Customer, Department, DepartmentKind, Employee, OrderStep, Tier
 
 
 class JourneyEventKind(StrEnum):
@@ -60,6 +60,8 @@ class JourneyPage:
     # The employees of these events and their departments, read along for the API's lookups.
     employees: list[Employee] = field(default_factory=list)
     departments: list[Department] = field(default_factory=list)
+    # The customer whose journey it is, so that a lookup of them can be answered from the page.
+    customer: Customer | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ CALL (c) {
     ticket_id: ticket_id, interaction_id: interaction_id, step: step, channel: channel, detail: detail, by_id: by_id
   }) AS events
 }
-WITH id, size(events) AS total, events[$skip..$skip + $limit] AS page
+WITH id, c, size(events) AS total, events[$skip..$skip + $limit] AS page
 // The employees of the page's events and their departments, which a journey query asks for
 // next more often than not: the API primes its lookups with them instead of reading them later.
 CALL (page) {
@@ -75,7 +75,9 @@ CALL (page) {
   RETURN collect(DISTINCT e {.*, department_id: d.id, manager_id: m.id}) AS employees,
          collect(DISTINCT d {.*}) AS departments
 }
-RETURN id, total, page, employees, departments
+// The customer as GET_CUSTOMERS reads it: a lookup that wants the journey needs no second statement.
+OPTIONAL MATCH (c)-[:OWNED_BY]->(owner:Employee)
+RETURN id, total, page, employees, departments, c {.*, since: toString(c.since), owner_id: owner.id} AS customer
 """
 
 # Who touched a customer: each employee with their counts of contact by kind, then the same

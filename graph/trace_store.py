@@ -121,6 +121,7 @@ class Neo4jTraceStore:
                 row["total"],
                 employees=[records.employee(node) for node in row["employees"]],
                 departments=[records.department(node) for node in row["departments"]],
+                customer=records.customer(row["customer"]),
             )
             for row in rows
         }

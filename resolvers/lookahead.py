@@ -10,6 +10,8 @@ which only means reading a little more than needed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -19,7 +21,7 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from domain.errors import BadUserInputError
 from graph.store import Relation
@@ -67,6 +69,17 @@ def _asked(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) 
     return cached[1]
 
 
+def _argument_values(
+    parent: GraphQLObjectType, name: str, field_node: FieldNode, variables: VariableValues | dict[str, Any]
+) -> dict[str, Any]:
+    """The arguments of a field of the query as its resolver will get them."""
+    # strawberry's resolve info carries the coerced variables as a plain dict, graphql-core's
+    # as a VariableValues; argument coercion wants the latter.
+    if isinstance(variables, dict):
+        variables = VariableValues(sources={}, coerced=variables)
+    return get_argument_values(parent.fields[name], field_node, variables)
+
+
 def asks_on_nodes(info: Info, name: str) -> bool:
     """Whether the connection being resolved selects ``name`` under ``nodes`` or ``edges { node }``."""
     raw = info._raw_info
@@ -110,7 +123,7 @@ def customer_pages_asked(info: Info, default_size: int) -> dict[Relation, tuple[
                 continue
             seen.add(name)
             try:
-                arguments = get_argument_values(customer_type.fields[name], child, raw.variable_values)
+                arguments = _argument_values(customer_type, name, child, raw.variable_values)
                 window = forward_window(
                     arguments.get("first"), arguments.get("after"), info.context.max_page_size, default_size
                 )
@@ -120,3 +133,28 @@ def customer_pages_asked(info: Info, default_size: int) -> dict[Relation, tuple[
             relation = rich if trigger is not None and trigger in _asked(child, raw.fragments) else plain
             windows[relation] = (window.skip, window.limit + 1)
     return windows
+
+
+def journey_page_asked(info: Info) -> tuple[int | None, str | None] | None:
+    """``(first, after)`` of the unfiltered ``journey`` that the customer being looked up is asked for.
+
+    The journey statement reads the customer too, so a lookup that only needs the journey
+    besides the customer's own fields can be answered by it alone. A filtered journey, or
+    arguments that do not fit (left to the field, which reports them), give ``None``.
+    """
+    raw = info._raw_info
+    customer_type = raw.schema.get_type("Customer")
+    if not isinstance(customer_type, GraphQLObjectType):
+        return None
+    for field_node in raw.field_nodes:
+        for child in _fields(field_node.selection_set, raw.fragments):
+            if child.name.value != "journey":
+                continue
+            try:
+                arguments = _argument_values(customer_type, "journey", child, raw.variable_values)
+            except GraphQLError:
+                return None
+            if arguments.get("filter") is not None:
+                return None
+            return arguments.get("first"), arguments.get("after")
+    return None

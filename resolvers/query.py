@@ -7,8 +7,10 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from domain.errors import NotFoundError
+from domain.errors import BadUserInputError, NotFoundError
+from graph import model
 from graph.store import Entity
+from resolvers import trace_fields
 from resolvers.context import Info
 from resolvers.inputs import (
     CustomerFilter,
@@ -28,7 +30,7 @@ from resolvers.inputs import (
     TicketOrder,
     TicketSortField,
 )
-from resolvers.lookahead import customer_pages_asked
+from resolvers.lookahead import customer_pages_asked, journey_page_asked
 from resolvers.pagination import Connection, connection, window
 from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
@@ -78,6 +80,19 @@ def _found(record: T | None, kind: str, id: str) -> T:
     return record
 
 
+async def _customer_with_journey(info: Info, id: str, first: int | None, after: str | None) -> model.Customer | None:
+    """The customer as their journey page reads them: the page Customer.journey then finds loaded."""
+    try:
+        key = trace_fields.journey_key(info, id, None, first, after)
+    except BadUserInputError:
+        return await info.context.loaders.customer.load(id)  # the journey field reports it
+    page = await info.context.trace_loaders.journeys.load(key)
+    if page is None or page.customer is None:
+        return None
+    info.context.loaders.customer.prime(id, page.customer)
+    return page.customer
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="One customer by id.")
@@ -85,7 +100,12 @@ class Query:
         # The pages the query asks of this customer are read with it: a 360 view is one statement.
         windows = customer_pages_asked(info, NESTED_PAGE_SIZE)
         loaders = info.context.loaders
-        record = await (loaders.customer_with_pages(id, windows) if windows else loaders.customer.load(id))
+        if windows:
+            record = await loaders.customer_with_pages(id, windows)
+        elif (journey_page := journey_page_asked(info)) is not None:
+            record = await _customer_with_journey(info, id, *journey_page)
+        else:
+            record = await loaders.customer.load(id)
         return Customer.from_record(_found(record, "customer", id))
 
     @strawberry.field(description="Customers, filtered, sorted and paged.")

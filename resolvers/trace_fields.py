@@ -19,6 +19,7 @@ from graph.store import Related
 from resolvers.context import Info
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total
+from resolvers.trace_loaders import JourneyKey
 from resolvers.trace_types import (
     CustomerContacts,
     CustomerExpert,
@@ -62,12 +63,21 @@ def window_bounds(window: TimeWindow | None, argument: str) -> tuple[datetime | 
     return window.bounds(argument) if window is not None else (None, None)
 
 
+def journey_key(
+    info: Info, customer_id: str, where: JourneyFilterInput | None, first: int | None, after: str | None
+) -> JourneyKey:
+    """The journeys loader's key of a ``journey`` field: one more event than the page, to tell
+    whether another page follows."""
+    page_window = forward_window(first, after, info.context.max_page_size, JOURNEY_PAGE_SIZE)
+    where_ = where.to_filter() if where else trace_model.JourneyFilter()
+    return (customer_id, where_, page_window.skip, page_window.limit + 1)
+
+
 async def journey(
     info: Info, customer_id: str, where: JourneyFilterInput | None, first: int | None, after: str | None
 ) -> Connection[JourneyEvent] | None:
     page_window = forward_window(first, after, info.context.max_page_size, JOURNEY_PAGE_SIZE)
-    key = (customer_id, where.to_filter() if where else trace_model.JourneyFilter(), page_window.skip)
-    page = await info.context.trace_loaders.journeys.load((*key, page_window.limit + 1))
+    page = await info.context.trace_loaders.journeys.load(journey_key(info, customer_id, where, first, after))
     if page is None:
         return None
     # The events' employees and departments came with the page: no further round trip for them.

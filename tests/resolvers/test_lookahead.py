@@ -117,3 +117,21 @@ async def test_an_unknown_customer_read_ahead_is_still_not_found(demo_graph: Asy
 
     assert result.data == {"customer": None}
     assert result.errors[0].extensions["code"] == "NOT_FOUND"
+
+
+async def test_page_arguments_given_as_variables_are_read_ahead(demo_graph: AsyncDriver) -> None:
+    query = """
+    query ($id: ID!, $orders: Int!, $interactions: Int) {
+      customer(id: $id) {
+        orders(first: $orders) { nodes { id lines { quantity } } }
+        interactions(first: $interactions) { nodes { at employee { id } } }
+      }
+    }
+    """
+    with counting_statements() as statements:
+        result = await run(demo_graph, query, id="C000001", orders=2, interactions=3)
+
+    assert result.errors is None
+    assert len(result.data["customer"]["orders"]["nodes"]) == 2
+    assert len(result.data["customer"]["interactions"]["nodes"]) == 3
+    assert len(statements) == 1

@@ -179,3 +179,52 @@ async def test_journeys_of_a_customer_list_cost_one_statement(empty_graph: Async
     ]
     # The list, then the journeys, which read their events' employees and departments along.
     assert len(few) == len(many) == 2
+
+
+CUSTOMER_WITH_JOURNEY = """
+query ($id: ID!, $first: Int) {
+  customer(id: $id) {
+    id name tier since owner { id }
+    journey(first: $first) { totalCount nodes { kind employee { id name } department { id } } }
+  }
+}
+"""
+
+
+async def test_a_customer_with_their_journey_costs_one_statement(empty_graph: AsyncDriver) -> None:
+    await journey_world().load(empty_graph)
+
+    with counting_statements() as together:
+        result = await run(empty_graph, CUSTOMER_WITH_JOURNEY, id="C1", first=4)
+    with counting_statements() as apart:
+        alone = await run(empty_graph, '{ customer(id: "C1") { id name tier since owner { id } } }')
+
+    assert result.errors is None and alone.errors is None
+    customer = result.data["customer"]
+    assert {key: customer[key] for key in ("id", "name", "tier", "since", "owner")} == alone.data["customer"]
+    assert customer["journey"]["totalCount"] == 13
+    assert [node["kind"] for node in customer["journey"]["nodes"]] == [row[1] for row in EXPECTED[:4]]
+    assert customer["journey"]["nodes"][1]["employee"]["id"] == "E-SALES"
+    # The customer, their journey page and its people: the statement that reads the journey.
+    assert len(together) == 1
+    assert len(apart) == 1
+
+
+async def test_a_customer_looked_up_with_a_filtered_or_bad_journey_is_answered_as_before(
+    empty_graph: AsyncDriver,
+) -> None:
+    await journey_world().load(empty_graph)
+    filtered = """
+    { customer(id: "C1") { id journey(filter: {kinds: [TICKET_OPENED]}) { totalCount nodes { kind } } } }
+    """
+
+    kept = await run(empty_graph, filtered)
+    too_big = await run(empty_graph, CUSTOMER_WITH_JOURNEY, max_page_size=10, id="C1", first=11)
+    unknown = await run(empty_graph, CUSTOMER_WITH_JOURNEY, id="C-NOPE", first=3)
+
+    assert kept.errors is None
+    assert kept.data["customer"]["journey"] == {"totalCount": 1, "nodes": [{"kind": "TICKET_OPENED"}]}
+    assert too_big.data == {"customer": None}  # Customer.journey is non-null: the error nulls the customer
+    assert too_big.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "first", "maximum": 10}
+    assert unknown.data == {"customer": None}
+    assert unknown.errors[0].extensions == {"code": "NOT_FOUND", "id": "C-NOPE"}
