@@ -35,9 +35,21 @@ PATH_RELATIONSHIPS: LiteralString = (
     "PLACED|CONTAINS|HANDLED_BY|WORKS_IN|REPORTS_TO|HAD|WITH|RAISED|ASSIGNED_TO|OWNED_BY"
 )
 
+# Each node as the lookup of its kind in graph.queries reads it (times as text, the ids of its
+# one-to-one neighbours), so that the entities along a path need no further statement.
 _PATH_MAPS: LiteralString = """
 RETURN found_from, found_to, [p IN paths | {
-  nodes: [n IN nodes(p) | {label: head(labels(n)), id: n.id}],
+  nodes: [n IN nodes(p) | {label: head(labels(n)), id: n.id, node: CASE head(labels(n))
+    WHEN 'Customer' THEN n {.*, since: toString(n.since), owner_id: head([(n)-[:OWNED_BY]->(o:Employee) | o.id])}
+    WHEN 'Employee' THEN n {.*, department_id: head([(n)-[:WORKS_IN]->(d:Department) | d.id]),
+                            manager_id: head([(n)-[:REPORTS_TO]->(m:Employee) | m.id])}
+    WHEN 'Order' THEN n {.*, placed_at: toString(n.placed_at), customer_id: head([(c:Customer)-[:PLACED]->(n) | c.id])}
+    WHEN 'Interaction' THEN n {.*, at: toString(n.at), customer_id: head([(c:Customer)-[:HAD]->(n) | c.id]),
+                               employee_id: head([(n)-[:WITH]->(e:Employee) | e.id])}
+    WHEN 'Ticket' THEN n {.*, opened_at: toString(n.opened_at), closed_at: toString(n.closed_at),
+                          customer_id: head([(c:Customer)-[:RAISED]->(n) | c.id])}
+    ELSE n {.*}
+  END}],
   relationships: [r IN relationships(p) | {
     type: type(r), start_id: startNode(r).id, end_id: endNode(r).id, properties: properties(r)
   }]

@@ -108,6 +108,8 @@ class Familiarity:
 class PathNode:
     label: str
     id: str
+    # The entity itself (a graph.model record of the label's kind), as read along with the path.
+    entity: object | None = None
 
 
 @dataclass(frozen=True, slots=True)

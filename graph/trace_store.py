@@ -11,7 +11,7 @@ translates the driver's errors); ordering, paging and aggregation run in Cypher.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, LiteralString
@@ -285,9 +285,22 @@ def _familiar(item: Row) -> Familiarity:
     )
 
 
+_ENTITY_OF_LABEL: Mapping[str, Callable[[Row], object]] = {
+    "Customer": records.customer,
+    "Employee": records.employee,
+    "Department": records.department,
+    "Order": records.order,
+    "Interaction": records.interaction,
+    "Ticket": records.ticket,
+    "Product": records.product,
+}
+
+
 def _path(item: Row) -> GraphPath:
     return GraphPath(
-        nodes=[PathNode(node["label"], node["id"]) for node in item["nodes"]],
+        nodes=[
+            PathNode(node["label"], node["id"], _ENTITY_OF_LABEL[node["label"]](node["node"])) for node in item["nodes"]
+        ],
         relationships=[
             PathRelationship(rel["type"], rel["start_id"], rel["end_id"], dict(rel["properties"]))
             for rel in item["relationships"]

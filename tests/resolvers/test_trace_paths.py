@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from neo4j import AsyncDriver
 
+from tests.bolt_counter import counting_statements
 from tests.resolvers.helpers import run
 from tests.trace_world import World, at
 
@@ -143,3 +144,42 @@ async def test_hops_beyond_the_cap_are_bad_user_input(empty_graph: AsyncDriver) 
     assert too_many.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "maxHops", "maximum": 10}
     assert none.errors[0].extensions["code"] == "BAD_USER_INPUT"
     assert too_many_paths.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "first"}
+
+
+async def test_entities_along_a_path_come_with_it_as_their_lookups_give_them(empty_graph: AsyncDriver) -> None:
+    world = (
+        World()
+        .department("D-X", "WAREHOUSE").department("D-Y", "FINANCE")
+        .employee("E-W", "D-X").employee("E-B", "D-Y")
+        .product("P1", 12.5).customer("C1")
+        .order("O1", "C1", at(1), lines=[("P1", 2, 12.5)], steps=[("PICK", "E-W", at(2))])
+        .ticket("T1", "C1", at(3), hops=[("E-B", at(4))])
+    )  # fmt: skip
+    await world.load(empty_graph)
+    fields = {
+        "Product": "id name price",
+        "Order": "id status total placedAt customer { id }",
+        "Customer": "id name since",
+        "Ticket": "id ticketStatus: status openedAt closedAt",
+        "Employee": "id name department { id }",
+        "Department": "id name kind",
+    }
+    fragments = " ".join(f"... on {kind} {{ {selection} }}" for kind, selection in fields.items())
+    path_query = "query ($from: EntityRef!, $to: EntityRef!) { shortestPath(from: $from, to: $to) { nodes { "
+    path_query += f"__typename {fragments} }} }} }}"
+    lookups = f"""{{
+      product(id: "P1") {{ {fields["Product"]} }} order(id: "O1") {{ {fields["Order"]} }}
+      customer(id: "C1") {{ {fields["Customer"]} }} ticket(id: "T1") {{ {fields["Ticket"]} }}
+      employee(id: "E-B") {{ {fields["Employee"]} }} department(id: "D-Y") {{ {fields["Department"]} }}
+    }}"""
+
+    with counting_statements() as statements:
+        result = await run(empty_graph, path_query, **{"from": ref("PRODUCT", "P1"), "to": ref("DEPARTMENT", "D-Y")})
+    looked_up = await run(empty_graph, lookups)
+
+    assert result.errors is None and looked_up.errors is None
+    nodes = result.data["shortestPath"]["nodes"]
+    assert [node.pop("__typename") for node in nodes] == list(fields)
+    assert nodes == list(looked_up.data.values())
+    # The path, with its entities and what they lead to on the path: one statement.
+    assert len(statements) == 1
