@@ -8,7 +8,7 @@ mostly of such fields, and that overhead was most of its execution time.
 
 ``PlainFieldExecutor`` resolves those fields directly and gives everything else to
 graphql-core unchanged. A field counts as plain when its resolver was made by
-``plain_attribute`` (``read_plain_fields_directly`` does so for fields without resolver,
+``plain_attribute`` (``resolve_fields_directly`` does so for fields without resolver,
 arguments, extensions or permissions) and its type is a scalar or enum, nullable or not.
 Whenever a value is not simply valid (null for a non-null field, a value its type refuses),
 the field is executed the ordinary way, so errors, their paths and null propagation are
@@ -19,21 +19,22 @@ ordinary way, so each one is seen.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
-    GraphQLSchema,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
+from strawberry.types.info import Info
 
 _PLAIN_ATTRIBUTE = "__plain_attribute__"
 
@@ -52,29 +53,52 @@ def plain_attribute(name: str) -> Callable[..., Any]:
     return resolve
 
 
-def read_plain_fields_directly(schema: GraphQLSchema) -> None:
-    """Resolve each field that is a plain attribute by reading the attribute, nothing more.
+def resolve_fields_directly(schema: Schema) -> None:
+    """Resolve simple fields without strawberry's per-field wrapper.
 
     strawberry wraps every field, a plain attribute too, in a resolver that builds its own
     Info, converts arguments and chains field extensions: for a response made of many small
-    objects (a list of 50 customers with their orders, a journey page) that wrapper is most of
-    the execution time. A field without resolver, arguments, extensions or permissions needs
-    none of it; its value is the attribute, serialized by its type as before, and the
-    executor below reads it without calling the resolver at all.
+    objects (a list of 50 customers with their orders, a journey page) that wrapper was most
+    of the execution time. A field without arguments, extensions or permissions (and a schema
+    without exception handlers) needs none of it:
+
+    - without a resolver, its value is the attribute, read by ``plain_attribute`` (which the
+      executor below skips calling altogether for scalars and enums);
+    - with a resolver, the resolver is called as strawberry would call it (``self``, the parent
+      and ``info`` where it asks for them), with an Info of the schema's class.
+
+    Values are serialized and errors reported by graphql-core as before.
     """
-    for graphql_type in schema.type_map.values():
+    if schema.schema_converter.exception_handlers:
+        return
+    info_class = schema.config.info_class
+    for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                isinstance(definition, StrawberryField)
-                and definition.base_resolver is None
-                and not definition.extensions
-                and not definition.permission_classes
-                and not field.args
-            ):
+            if not isinstance(definition, StrawberryField) or definition.extensions or field.args:
+                continue
+            if definition.base_resolver is None:
                 field.resolve = plain_attribute(definition.python_name)
+            elif not definition.base_resolver.arguments and callable(definition.base_resolver.wrapped_func):
+                field.resolve = _calling(definition, definition.base_resolver, info_class)
+
+
+def _calling(definition: StrawberryField, resolver: StrawberryResolver[Any], info_class: type[Info]) -> Any:
+    """A graphql-core resolver calling an argument-less strawberry resolver as strawberry does."""
+    function = cast("Callable[..., Any]", resolver.wrapped_func)
+    passes_self = resolver.self_parameter is not None
+    source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    def resolve(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+        keywords = dict.fromkeys(source_names, source)
+        if info_name is not None:
+            keywords[info_name] = info_class(_raw_info=info, _field=definition)
+        return function(source, **keywords) if passes_self else function(**keywords)
+
+    return resolve
 
 
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -7,7 +7,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 
 from resolvers.errors import is_public
-from resolvers.execution import PlainFieldExecutor, read_plain_fields_directly
+from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 from resolvers.query import Query as EntityQuery
 from resolvers.trace import TraceQuery
 
@@ -22,7 +22,7 @@ def build_schema() -> strawberry.federation.Schema:
         execution_context_class=PlainFieldExecutor,
         extensions=[lambda: MaskErrors(should_mask_error=lambda error: not is_public(error))],
     )
-    read_plain_fields_directly(schema._schema)
+    resolve_fields_directly(schema)
     return schema
 
 

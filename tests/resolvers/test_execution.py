@@ -1,7 +1,8 @@
 """PlainFieldExecutor answers exactly as graphql-core's own executor does, only faster.
 
-Each query runs twice over the same small schema and objects: with graphql-core's executor
-and with ours. Data, errors, their paths and the order of keys must be the same, including
+Each query runs twice over the same small schema and objects: as strawberry builds the
+schema, with graphql-core's executor, and as this service runs it (fields resolved directly,
+``PlainFieldExecutor``). Data, errors, their paths and the order of keys must be the same, including
 the cases our executor hands back to graphql-core (null in a non-null field, a value the
 type refuses, a missing attribute).
 """
@@ -19,7 +20,7 @@ import strawberry
 from graphql import execute, parse
 from graphql.execution.incremental import IncrementalExecutor
 
-from resolvers.execution import PlainFieldExecutor, read_plain_fields_directly
+from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 
 
 @strawberry.enum
@@ -50,6 +51,14 @@ class Branch:
     @strawberry.field
     async def later(self) -> str:
         return f"later {self.id}"
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return f"{info.field_name} of {self.id} at {info.path.as_list()}"
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError(f"no luck for {self.id}")
 
 
 @dataclass
@@ -95,12 +104,15 @@ class Query:
         return _branches()[0]
 
 
+# As strawberry builds it, and with the fields resolved directly, as this service runs it.
+PRISTINE = strawberry.Schema(query=Query)
 SCHEMA = strawberry.Schema(query=Query)
-read_plain_fields_directly(SCHEMA._schema)
+resolve_fields_directly(SCHEMA)
 
 QUERIES = [
     "{ branches { id label weight tags leaves { name colour size } } }",
     "{ branches { shout second: label first: id leaves { c: colour n: name } later } }",
+    "{ branches { id where here: where broken later } }",
     "{ branch { label ...F leaves { ... on Leaf { size name } } } } fragment F on Branch { id label weight }",
     "{ branches { __typename id label @skip(if: true) weight @include(if: true) } }",
     "{ branches { leaves { name } } }",
@@ -109,8 +121,8 @@ QUERIES = [
 ]
 
 
-async def _run(query: str, executor: type[Any]) -> str:
-    outcome = execute(SCHEMA._schema, parse(query), executor_class=executor)
+async def _run(query: str, executor: type[Any], schema: strawberry.Schema = SCHEMA) -> str:
+    outcome = execute(schema._schema, parse(query), executor_class=executor)
     result = await outcome if isawaitable(outcome) else outcome
     errors = [{"message": e.message, "path": e.path, "locations": e.locations} for e in result.errors or []]
     # json.dumps keeps key order, so a reordered response fails the comparison.
@@ -120,7 +132,7 @@ async def _run(query: str, executor: type[Any]) -> str:
 @pytest.mark.parametrize("query", QUERIES)
 async def test_answers_as_graphql_core_does(query: str) -> None:
     ours = await _run(query, PlainFieldExecutor)
-    theirs = await _run(query, IncrementalExecutor)
+    theirs = await _run(query, IncrementalExecutor, PRISTINE)
     assert ours == theirs
 
 
