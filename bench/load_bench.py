@@ -119,7 +119,7 @@ def main() -> None:
         figures = asyncio.run(run(given, args.preset, args.batch_size, args.concurrency, wipe=True))
     else:
         with tempfile.TemporaryDirectory(prefix="cg-load-bench-") as home:
-            local = local_neo4j.start(Path(home), _free_port(), heap_mb=4096, page_cache_mb=6144)
+            local = local_neo4j.start(Path(home), _free_port(), heap_mb=6144, page_cache_mb=6144, bulk_load=True)
             try:
                 figures = asyncio.run(
                     run(local.uri, args.preset, args.batch_size, args.concurrency, wipe=False, neo4j_pid=local.pid)

@@ -5,7 +5,8 @@ position) so that a bad row can be reported where it came from. A row is checked
 its fields and types before it is batched, and the nodes it refers to by the batch's own
 write statement, so a row is written whole or not at all and the good rows of a batch still
 load. Batches of one kind are written by a few concurrent transactions while the next ones
-are parsed; a kind is finished before the next begins, so references always point back.
+are parsed, each writer with its own share of the kind's busy nodes (see ``RowKind.hub``);
+a kind is finished before the next begins, so references always point back.
 Because every write merges on ids, a load that was interrupted and is run again ends with
 the same graph as one that never stopped.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,11 +118,11 @@ class BulkLoader:
         return report
 
     async def _load_kind(self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport) -> None:
-        """Parse batches here while up to ``concurrency`` writers send earlier ones to Neo4j."""
-        queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self._concurrency)
+        """Parse batches here while ``concurrency`` writers send earlier ones to Neo4j, each its own lane."""
+        lanes: list[asyncio.Queue[_Batch | None]] = [asyncio.Queue(maxsize=1) for _ in range(self._concurrency)]
 
-        async def writer() -> None:
-            while (batch := await queue.get()) is not None:
+        async def writer(lane: asyncio.Queue[_Batch | None]) -> None:
+            while (batch := await lane.get()) is not None:
                 async with translated():
                     await self._write(batch, kind_report, report)
                 if self._on_progress is not None:
@@ -128,20 +130,27 @@ class BulkLoader:
 
         try:
             async with asyncio.TaskGroup() as writers:
-                for _ in range(self._concurrency):
-                    writers.create_task(writer())
-                for batch in self._batches(kind, raw_rows, kind_report, report):
-                    await queue.put(batch)
-                for _ in range(self._concurrency):
-                    await queue.put(None)
+                for lane in lanes:
+                    writers.create_task(writer(lane))
+                for number, batch in self._batches(kind, raw_rows, kind_report, report):
+                    await lanes[number].put(batch)
+                for lane in lanes:
+                    await lane.put(None)
         except BaseExceptionGroup as failed:
             # A writer failed and the others were stopped: surface the first cause as it is.
             raise failed.exceptions[0] from None
 
     def _batches(
         self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport
-    ) -> Iterator[_Batch]:
-        batch = _Batch(kind)
+    ) -> Iterator[tuple[int, _Batch]]:
+        """Full batches with the lane (writer) each goes to.
+
+        A kind with a hub (see ``RowKind.hub``) fills one batch per lane, a row going to the lane
+        of its hub, so concurrent transactions never share a hub; other kinds take turns.
+        """
+        lanes = self._concurrency
+        pending = [_Batch(kind) for _ in range(lanes)]
+        turn = 0
         for origin, raw in raw_rows:
             kind_report.read += 1
             try:
@@ -149,13 +158,17 @@ class BulkLoader:
             except RowError as exc:
                 self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
                 continue
+            lane = _lane(row[kind.hub], lanes) if kind.hub is not None else turn
+            batch = pending[lane]
             batch.rows.append(row)
             batch.origins.append(origin)
             if len(batch.rows) >= self._batch_size:
-                yield _lock_ordered(batch)
-                batch = _Batch(kind)
-        if batch.rows:
-            yield _lock_ordered(batch)
+                yield lane, _lock_ordered(batch)
+                pending[lane] = _Batch(kind)
+                turn = (turn + 1) % lanes
+        for lane, batch in enumerate(pending):
+            if batch.rows:
+                yield lane, _lock_ordered(batch)
 
     async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
         try:
@@ -185,16 +198,24 @@ class BulkLoader:
             report.rejections.append(rejection)
 
 
+def _lane(hub_id: object, lanes: int) -> int:
+    # crc32 rather than hash(): the same hub goes to the same lane in every run.
+    return zlib.crc32(str(hub_id or "").encode()) % lanes
+
+
 def _lock_ordered(batch: _Batch) -> _Batch:
     """The batch sorted by the nodes it refers to.
 
-    Concurrent batches then take their locks on shared nodes (busy employees, departments)
-    in the same order, which keeps them from deadlocking each other.
+    Concurrent batches then take their locks on shared nodes in the same order, which keeps
+    them from deadlocking each other. A kind's hubs are not shared between lanes, so its other
+    references (the customers, orders and tickets that lanes do share) lead the order.
     """
     fields = [reference.field for reference in batch.kind.references]
     if not fields:
         return batch
-    order = sorted(range(len(batch.rows)), key=lambda i: [str(batch.rows[i][field] or "") for field in fields[::-1]])
+    hub = batch.kind.hub
+    fields = [*(field for field in fields if field != hub), hub] if hub is not None else fields[::-1]
+    order = sorted(range(len(batch.rows)), key=lambda i: [str(batch.rows[i][field] or "") for field in fields])
     return _Batch(batch.kind, [batch.rows[i] for i in order], [batch.origins[i] for i in order])
 
 

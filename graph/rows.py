@@ -121,6 +121,10 @@ class RowKind:
     fields: tuple[Field, ...]
     references: tuple[Reference, ...]
     write: LiteralString
+    # The reference to a node that many rows of this kind attach to (an employee, a product).
+    # The loader gives each concurrent writer its own share of these hubs, so that two
+    # transactions never wait on, or deadlock over, the same busy node.
+    hub: str | None = None
 
     def parse(self, raw: Mapping[str, object]) -> Row:
         """Return the row with typed values, or raise RowError naming the bad field."""
@@ -142,8 +146,10 @@ class RowKind:
         return row
 
 
-def _kind(name: str, write: LiteralString, *fields: Field, refs: tuple[Reference, ...] = ()) -> RowKind:
-    return RowKind(name=name, fields=fields, references=refs, write=write)
+def _kind(
+    name: str, write: LiteralString, *fields: Field, refs: tuple[Reference, ...] = (), hub: str | None = None
+) -> RowKind:
+    return RowKind(name=name, fields=fields, references=refs, write=write, hub=hub)
 
 
 def _ref(field: str, label: str) -> Reference:
@@ -168,6 +174,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("title", _text),
         Field("department_id", _text),
         refs=(_ref("department_id", "Department"),),
+        hub="department_id",
     ),
     _kind(
         "reports_to",
@@ -197,6 +204,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("since", _timestamp),
         Field("owner_id", _text, required=False),
         refs=(_ref("owner_id", "Employee"),),
+        hub="owner_id",
     ),
     _kind(
         "order",
@@ -217,6 +225,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("quantity", _integer),
         Field("price", _number),
         refs=(_ref("order_id", "Order"), _ref("product_id", "Product")),
+        hub="product_id",
     ),
     _kind(
         "order_step",
@@ -226,6 +235,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("step", _choice(OrderStep)),
         Field("at", _timestamp),
         refs=(_ref("order_id", "Order"), _ref("employee_id", "Employee")),
+        hub="employee_id",
     ),
     _kind(
         "interaction",
@@ -237,6 +247,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("channel", _choice(Channel)),
         Field("summary", _text),
         refs=(_ref("customer_id", "Customer"), _ref("employee_id", "Employee")),
+        hub="employee_id",
     ),
     _kind(
         "ticket",
@@ -259,6 +270,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("by_id", _text, required=False),
         Field("reason", _text),
         refs=(_ref("ticket_id", "Ticket"), _ref("employee_id", "Employee"), _ref("by_id", "Employee")),
+        hub="employee_id",
     ),
     _kind(
         "customer_identity",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 from neo4j import AsyncDriver
@@ -9,8 +10,9 @@ from neo4j import AsyncDriver
 from domain.errors import ConflictError
 from graph import files
 from graph.counts import graph_counts
-from graph.loader import BulkLoader
+from graph.loader import BulkLoader, KindReport, LoadReport
 from graph.neo4j_errors import translated
+from graph.rows import ROW_KINDS_BY_NAME
 
 DATABASE = "neo4j"
 
@@ -207,3 +209,25 @@ async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_sa
     await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
 
     assert await fingerprint(empty_graph) == uninterrupted
+
+
+def test_concurrent_writers_never_share_a_hub_and_take_shared_nodes_in_order() -> None:
+    interactions = ROW_KINDS_BY_NAME["interaction"]
+    raw = [
+        (f"row {n}", {"id": f"I{n}", "customer_id": f"C{(n * 7) % 50:03d}", "employee_id": f"E{n % 9}",
+                      "at": "2026-01-01T00:00:00Z", "channel": "EMAIL", "summary": "hello"})
+        for n in range(500)
+    ]  # fmt: skip
+    loader = BulkLoader(cast(AsyncDriver, None), "neo4j", batch_size=40, concurrency=3)
+
+    batches = list(loader._batches(interactions, raw, KindReport("interaction"), LoadReport()))
+
+    lanes_of_employee: dict[object, set[int]] = {}
+    for lane, batch in batches:
+        for row in batch.rows:
+            lanes_of_employee.setdefault(row["employee_id"], set()).add(lane)
+        customers = [row["customer_id"] for row in batch.rows]
+        assert customers == sorted(customers)  # every writer locks customers in the same order
+    assert all(len(lanes) == 1 for lanes in lanes_of_employee.values())
+    assert len({lane for lane, _ in batches}) > 1
+    assert sorted(row["id"] for _, batch in batches for row in batch.rows) == sorted(f"I{n}" for n in range(500))
