@@ -33,13 +33,14 @@ import orjson
 from neo4j import READ_ACCESS, RoutingControl
 
 from bench import report
-from bench.bench_graph import ensure_bench_graph
+from bench.bench_graph import BENCH_HOME, ensure_bench_graph
 from bench.compare_queries import Workload, workloads
 from bench.http_client import Endpoint, GraphQLClient
-from bench.load import Stats, measure
+from bench.load import Stats, measure, process_cpu_seconds
 from bench.systems import BASELINE, LABELS, NAIVE, OURS, PEER, PEER_DIR, RAW, Server, prepare_peers, start_servers
 from graph.counts import graph_counts
 from graph.driver import open_driver
+from server import local_neo4j
 from server.settings import PROJECT_ROOT
 
 RESULTS = Path(__file__).parent / "results"
@@ -125,6 +126,8 @@ async def _run(uri: str, servers: dict[str, Server], chosen: list[Workload], sys
         mappings={w.key: w.peer_mapping for w in chosen},
     )
     driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
+    # The bench Neo4j's process, when it is the local one (not a server given by URI).
+    neo4j = local_neo4j.running(BENCH_HOME) if not os.environ.get("CG_BENCH_NEO4J_URI") else None
     clients = {
         name: GraphQLClient(Endpoint("127.0.0.1", server.port), args.concurrency) for name, server in servers.items()
     }
@@ -141,7 +144,8 @@ async def _run(uri: str, servers: dict[str, Server], chosen: list[Workload], sys
             parts: dict[str, list[report.Measured]] = {system: [] for system in systems}
             for round_ in range(args.rounds):
                 for system in systems if round_ % 2 == 0 else systems[::-1]:
-                    parts[system].append(await _measure(workload, system, clients, driver, args))
+                    meters = _cpu_meters(system, servers, neo4j)
+                    parts[system].append(await _measure(workload, system, clients, driver, args, meters))
             for system in systems:
                 item = _combined(parts[system])
                 run.measured.append(item)
@@ -163,12 +167,30 @@ def _combined(parts: list[report.Measured]) -> report.Measured:
         stats.latencies_ms += part.stats.latencies_ms
         stats.errors += part.stats.errors
         stats.seconds += part.stats.seconds
+        for meter, seconds in part.stats.cpu_seconds.items():
+            stats.cpu_seconds[meter] = stats.cpu_seconds.get(meter, 0.0) + seconds
     error = next((part.first_error for part in parts if part.first_error), None)
     loads = [part.load_before for part in parts] + [part.load_after for part in parts]
     return report.Measured(first.workload, first.title, first.system, stats, min(loads), max(loads), error)
 
 
-async def _measure(workload: Workload, system: str, clients: dict[str, GraphQLClient], driver: Any, args: Any) -> Any:
+def _cpu_meters(system: str, servers: dict[str, Server], neo4j: local_neo4j.LocalNeo4j | None) -> dict[str, Any]:
+    """What CPU to meter while a system is measured: its server's processes (for the raw driver,
+    this benchmark process, where the driver runs) and Neo4j's."""
+    meters: dict[str, Any] = {}
+    if system == RAW:
+        meters[report.SERVICE_CPU] = time.process_time
+    elif system in servers:
+        pid = servers[system].process.pid
+        meters[report.SERVICE_CPU] = lambda: process_cpu_seconds(pid)
+    if neo4j is not None:
+        meters[report.NEO4J_CPU] = lambda: process_cpu_seconds(neo4j.pid, with_children=False)
+    return meters
+
+
+async def _measure(
+    workload: Workload, system: str, clients: dict[str, GraphQLClient], driver: Any, args: Any, meters: dict[str, Any]
+) -> Any:
     errors: list[str] = []
 
     if system == RAW:
@@ -203,6 +225,7 @@ async def _measure(workload: Workload, system: str, clients: dict[str, GraphQLCl
         concurrency=args.concurrency,
         warmup=args.warmup,
         duration=args.duration / args.rounds,
+        cpu_meters=meters,
     )
     return report.Measured(workload.key, workload.title, system, stats, before, _load(), errors[0] if errors else None)
 

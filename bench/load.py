@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -19,6 +22,12 @@ class Stats:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    # CPU seconds each metered process spent during the measured window (see ``measure``).
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms_per_request(self, meter: str) -> float:
+        done = self.requests + self.errors
+        return 1000 * self.cpu_seconds[meter] / done if meter in self.cpu_seconds and done else float("nan")
 
     @property
     def requests(self) -> int:
@@ -58,9 +67,16 @@ async def measure(
     warmup: float = 3.0,
     duration: float = 15.0,
     seed: int = 1,
+    cpu_meters: Mapping[str, Callable[[], float]] | None = None,
 ) -> Stats:
-    """Run ``call`` on random samples from ``concurrency`` loops; record only after the warm-up."""
+    """Run ``call`` on random samples from ``concurrency`` loops; record only after the warm-up.
+
+    ``cpu_meters`` (name: a function giving a process's CPU seconds so far) are read when the
+    warm-up ends and when the run does: ``Stats.cpu_seconds`` holds what each spent between.
+    """
     stats = Stats(name)
+    meters = dict(cpu_meters or {})
+    at_start: dict[str, float] = {}
     rng = random.Random(seed)
     started = time.perf_counter()
     measuring_from = started + warmup
@@ -78,6 +94,27 @@ async def measure(
             if now >= measuring_from:
                 stats.latencies_ms.append((time.perf_counter() - now) * 1000)
 
-    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    async def read_meters_after_warmup() -> None:
+        await asyncio.sleep(warmup)
+        at_start.update({meter: read() for meter, read in meters.items()})
+
+    await asyncio.gather(read_meters_after_warmup(), *(loop() for _ in range(concurrency)))
     stats.seconds = time.perf_counter() - measuring_from
+    stats.cpu_seconds = {meter: read() - at_start[meter] for meter, read in meters.items() if meter in at_start}
     return stats
+
+
+def process_cpu_seconds(pid: int, *, with_children: bool = True) -> float:
+    """User plus system CPU seconds of a running process and (by default) its live child processes."""
+    pids = [pid]
+    if with_children:
+        with contextlib.suppress(OSError):
+            pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0.0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a child that just ended
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total

@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.load import process_cpu_seconds
 from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
@@ -35,14 +36,6 @@ RESULTS = Path(__file__).parent / "results"
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
-def process_cpu_seconds(pid: int | None) -> float:
-    """User plus system CPU time of a process (this one when ``pid`` is None)."""
-    if pid is None:
-        return time.process_time()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def run(
     uri: str, preset: str, batch_size: int, concurrency: int, wipe: bool, neo4j_pid: int | None = None
 ) -> dict[str, object]:
@@ -54,13 +47,13 @@ async def run(
         company = DemoCompany(PRESETS[preset])
         progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
         started = time.perf_counter()
-        loader_cpu = process_cpu_seconds(None)
-        neo4j_cpu = process_cpu_seconds(neo4j_pid) if neo4j_pid else 0.0
+        loader_cpu = time.process_time()
+        neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) if neo4j_pid else 0.0
         loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
         report = await loader.load(demo_stream(company))
         seconds = time.perf_counter() - started
-        loader_cpu = process_cpu_seconds(None) - loader_cpu
-        neo4j_cpu = process_cpu_seconds(neo4j_pid) - neo4j_cpu if neo4j_pid else 0.0
+        loader_cpu = time.process_time() - loader_cpu
+        neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) - neo4j_cpu if neo4j_pid else 0.0
         progress.close()
     finally:
         await driver.close()

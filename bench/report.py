@@ -17,6 +17,10 @@ from bench.systems import BASELINE, LABELS, NAIVE, OURS, PEER, RAW
 
 COLORS = {OURS: "#1f77b4", BASELINE: "#9ecae1", NAIVE: "#ff7f0e", PEER: "#2ca02c", RAW: "#7f7f7f"}
 ORDER = [OURS, BASELINE, NAIVE, PEER, RAW]
+# CPU meters of a measurement: the system's own processes (for the raw driver, the benchmark
+# process it runs in) and Neo4j's, per request.
+SERVICE_CPU = "service"
+NEO4J_CPU = "neo4j"
 
 
 @dataclass
@@ -71,14 +75,20 @@ def _figures(stats: Stats) -> dict[str, Any]:
         "rps": round(stats.rps, 1),
         "requests": stats.requests,
         "errors": stats.errors,
+        "cpu_ms_per_request": {meter: round(stats.cpu_ms_per_request(meter), 3) for meter in stats.cpu_seconds},
     }
+
+
+def _cpu(stats: Stats, meter: str) -> str:
+    value = stats.cpu_ms_per_request(meter)
+    return "n/a" if value != value else f"{value:.2f}"
 
 
 def headline_rows(run: Run) -> list[str]:
     rows = [
         "| query | system | p50 ms | p99 ms | req/s | errors | req/s vs @neo4j/graphql | req/s vs raw driver "
-        "| load avg (min..max) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/request: system | CPU ms/request: Neo4j | load avg (min..max) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for workload, title in run.workloads():
         peer = run.get(workload, PEER)
@@ -92,7 +102,8 @@ def headline_rows(run: Run) -> list[str]:
             versus_raw = _ratio(s.rps, raw.stats.rps) if raw else "n/a"
             rows.append(
                 f"| {title} | {LABELS[system]} | {s.p50:.1f} | {s.p99:.1f} | {s.rps:.1f} | {s.errors} | "
-                f"{versus_peer} | {versus_raw} | {item.load_before:.2f}..{item.load_after:.2f} |"
+                f"{versus_peer} | {versus_raw} | {_cpu(s, SERVICE_CPU)} | {_cpu(s, NEO4J_CPU)} "
+                f"| {item.load_before:.2f}..{item.load_after:.2f} |"
             )
     return rows
 
@@ -239,6 +250,10 @@ def write(run: Run, out: Path) -> Path:
         f"order (A B C, C B A: drift in the machine's load weighs on every system), each after a "
         f"{settings['warmup']:.0f} s warm-up; random samples from a fixed seed; a request with a non-200 status or a "
         "GraphQL `errors` list is an error. The load average column gives the lowest and highest seen.",
+        "- CPU per request: user plus system CPU time spent during the measured windows, divided by the requests "
+        "answered, for the system's own processes (server and workers; for the raw driver, the benchmark process the "
+        "driver runs in) and for Neo4j. With two cores shared, a system's requests/s falls as the sum of the two "
+        "rises, whatever its latency.",
         f"- Servers: {settings['workers']} worker process(es) each, on loopback. This service: uvicorn "
         "`--factory server.main:app`; naive: bench/naive (same schema shape and HTTP endpoint, no DataLoaders, "
         "one Cypher statement per field per parent); @neo4j/graphql: "

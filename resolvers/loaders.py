@@ -146,24 +146,27 @@ class Loaders:
         self.hand_offs: DataLoader[str, list[HandOff]] = _loader(store.hand_offs)
         self.customer_identities: DataLoader[str, list[ExternalId]] = _loader(store.customer_identities)
         self.employee_identities: DataLoader[str, list[ExternalId]] = _loader(store.employee_identities)
-        self.pages: dict[Relation, DataLoader[PageKey, Page[Any]]] = {
-            relation: _page_loader(store, relation, self.prime)
-            for relation in Relation
-            if relation.customer_page is None
-        }
+        # Made on first use: a request pages few of these relationships, and each loader costs.
+        self._pages: dict[Relation, DataLoader[PageKey, Page[Any]]] = {}
         self.customer_pages = _customer_page_loader(store, self.prime)
 
     def page(self, relation: Relation, key: PageKey) -> Awaitable[Page[Any]]:
         """The page ``key`` = (parent id, skip, limit) of ``relation``, batched with its siblings."""
         if relation.customer_page is not None:
             return self.customer_pages.load((relation, *key))
-        return self.pages[relation].load(key)
+        return self._page_loader(relation).load(key)
 
     def page_now(self, relation: Relation, key: PageKey, then: Callable[[Page[Any]], R]) -> R | Awaitable[R]:
         """``then(page)`` at once when the page was read ahead, else an awaitable (see ``now_or_later``)."""
         if relation.customer_page is not None:
             return now_or_later(self.customer_pages, (relation, *key), then)
-        return now_or_later(self.pages[relation], key, then)
+        return now_or_later(self._page_loader(relation), key, then)
+
+    def _page_loader(self, relation: Relation) -> DataLoader[PageKey, Page[Any]]:
+        loader = self._pages.get(relation)
+        if loader is None:
+            loader = self._pages[relation] = _page_loader(self._store, relation, self.prime)
+        return loader
 
     async def customer_with_pages(self, customer_id: str, windows: dict[Relation, tuple[int, int]]) -> Customer | None:
         """A customer with the pages its query will ask for (``{relation: (skip, limit)}``), in one
