@@ -1,13 +1,14 @@
 """API benchmark: customer 360 and a list of 50 customers, GraphQL end to end vs the raw driver.
 
-    .venv/bin/python -m bench.api_bench [--concurrency 8] [--duration 15]
+    .venv/bin/python -m bench.api_bench [--concurrency 8] [--duration 15] [--workers 2]
 
 Uses the `bench` preset graph (bench/bench_graph.py loads it once). Starts the real server
-under uvicorn in its own process and drives it over HTTP from this process with a lean
-keep-alive client; in the same run, fetches the same data with hand-written Cypher through
-the raw async driver. The queries, samples and Cypher are those of bench/compare_queries.py
-(which checks that both give the same data). Prints p50/p99 latency and requests/s for each,
-and the ratio; writes bench/results/api.json.
+(``python -m server.workers``: uvicorn in each worker process, a listening socket each) and
+drives it over HTTP from this process with a lean keep-alive client; in the same run,
+fetches the same data with hand-written Cypher through the raw async driver. The queries,
+samples and Cypher are those of bench/compare_queries.py (which checks that both give the
+same data). Prints p50/p99 latency and requests/s for each, and the ratio; writes
+bench/results/api.json.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def free_port() -> int:
 
 def start_server(uri: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEO4J_URI": uri, "CG_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "server.main:app", "--port", str(port)]
+    command = [sys.executable, "-m", "server.workers", "server.main:app", "--port", str(port)]
     command += ["--workers", str(workers)]
     process = subprocess.Popen([*command, "--log-level", "warning"], cwd=PROJECT_ROOT, env=env)
     deadline = time.monotonic() + 60

@@ -254,8 +254,9 @@ def write(run: Run, out: Path) -> Path:
         "answered, for the system's own processes (server and workers; for the raw driver, the benchmark process the "
         "driver runs in) and for Neo4j. With two cores shared, a system's requests/s falls as the sum of the two "
         "rises, whatever its latency.",
-        f"- Servers: {settings['workers']} worker process(es) each, on loopback. This service: uvicorn "
-        "`--factory server.main:app`; naive: bench/naive (same schema shape and HTTP endpoint, no DataLoaders, "
+        f"- Servers: {settings['workers']} worker process(es) each, on loopback. This service: "
+        "`python -m server.workers server.main:app` (uvicorn in each worker, a listening socket each); "
+        "naive: bench/naive (same schema shape and HTTP endpoint, no DataLoaders, "
         "one Cypher statement per field per parent); @neo4j/graphql: "
         f"{env['peer_versions']} on Node {env['node']}; raw driver: one hand-written Cypher statement per "
         "request through the Python async driver, no HTTP, no GraphQL.",

@@ -1,6 +1,6 @@
 """The systems bench/compare.py measures, each started in its own process on loopback.
 
-- ``ours``: this service, ``uvicorn --factory server.main:app``;
+- ``ours``: this service, ``python -m server.workers server.main:app`` (uvicorn in each worker);
 - ``naive``: bench/naive (our schema shape, one statement per field per parent);
 - ``neo4j-graphql``: ``@neo4j/graphql`` served by ``@apollo/server`` (bench/peers/neo4j-graphql).
 
@@ -149,7 +149,12 @@ def start_servers(
             port = free_port()
             if name in (OURS, NAIVE, BASELINE):
                 factory = "bench.naive.app:app" if name == NAIVE else "server.main:app"
+                # server.workers: a socket per worker process, so the load generator's connections
+                # spread over the workers (see its docstring); an earlier checkout runs uvicorn's.
                 command = [
+                    sys.executable, "-m", "server.workers", factory, "--host", "127.0.0.1",
+                    "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                ] if name != BASELINE else [
                     sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
                     "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log",
                 ]  # fmt: skip
