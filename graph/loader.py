@@ -132,7 +132,12 @@ class BulkLoader:
             async with asyncio.TaskGroup() as writers:
                 for lane in lanes:
                     writers.create_task(writer(lane))
-                for number, batch in self._batches(kind, raw_rows, kind_report, report):
+                # Rows are read, parsed and batched in a thread: done here, making a batch would hold
+                # the event loop for its whole length, and the writers could neither hand Neo4j
+                # their next batch nor take its answer meanwhile, leaving Neo4j idle.
+                batches = self._batches(kind, raw_rows, kind_report, report)
+                while (made := await asyncio.to_thread(next, batches, None)) is not None:
+                    number, batch = made
                     await lanes[number].put(batch)
                 for lane in lanes:
                     await lane.put(None)
