@@ -109,7 +109,7 @@ class PathNode:
     label: str
     id: str
     # The entity itself (a graph.model record of the label's kind), as read along with the path.
-    entity: object | None = None
+    entity: object
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, TypeAlias, cast
+from typing import Annotated, Any, TypeAlias
 
 import strawberry
 
@@ -139,27 +138,12 @@ class GraphPath:
 
     @strawberry.field(description="The entities along the path, from the start to the end.")
     def nodes(self, info: Info) -> list[PathNode]:
-        # The path statement reads its entities along, and they prime the lookups of the fields
-        # asked of them next; a node read without its entity is looked up in one batch per kind.
+        # The path statement reads its entities along; they prime the lookups of the fields
+        # asked of them next.
         loaders = info.context.loaders
-        if all(node.entity is not None for node in self.record.nodes):
-            for node in self.record.nodes:
-                getattr(loaders, _NODE_LOADERS[node.label][0]).prime(node.id, node.entity)
-            return [_NODE_LOADERS[node.label][1](node.entity) for node in self.record.nodes]
-        return cast("list[PathNode]", self._nodes_later(info))  # graphql-core awaits it
-
-    async def _nodes_later(self, info: Info) -> list[PathNode]:
-        loaders = info.context.loaders
-
-        def load(label: str, id_: str) -> Awaitable[Any]:
-            return getattr(loaders, _NODE_LOADERS[label][0]).load(id_)  # type: ignore[no-any-return]
-
-        records = await asyncio.gather(*(load(node.label, node.id) for node in self.record.nodes))
-        return [
-            _NODE_LOADERS[node.label][1](record)
-            for node, record in zip(self.record.nodes, records, strict=True)
-            if record is not None
-        ]
+        for node in self.record.nodes:
+            getattr(loaders, _NODE_LOADERS[node.label][0]).prime(node.id, node.entity)
+        return [_NODE_LOADERS[node.label][1](node.entity) for node in self.record.nodes]
 
 
 @strawberry.type(description="One service-level clock of a ticket: response or resolution.")
