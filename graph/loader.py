@@ -14,6 +14,7 @@ the same graph as one that never stopped.
 from __future__ import annotations
 
 import asyncio
+import operator
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -155,6 +156,7 @@ class BulkLoader:
         """
         lanes = self._concurrency
         pending = [_Batch(kind) for _ in range(lanes)]
+        hub_lanes: dict[object, int] = {}
         turn = 0
         for origin, raw in raw_rows:
             kind_report.read += 1
@@ -163,7 +165,10 @@ class BulkLoader:
             except RowError as exc:
                 self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
                 continue
-            lane = _lane(row[kind.hub], lanes) if kind.hub is not None else turn
+            if kind.hub is None:
+                lane = turn
+            elif (lane := hub_lanes.get(hub_id := row[kind.hub], -1)) < 0:
+                lane = hub_lanes[hub_id] = _lane(hub_id, lanes)
             batch = pending[lane]
             batch.rows.append(row)
             batch.origins.append(origin)
@@ -208,6 +213,17 @@ def _lane(hub_id: object, lanes: int) -> int:
     return zlib.crc32(str(hub_id or "").encode()) % lanes
 
 
+class _Rows(list[Row]):
+    """A batch's rows as the driver sends them, with a short ``repr``.
+
+    The driver formats every RUN's parameters for its debug log before it asks whether debug
+    logging is on; for a batch of thousands of rows that text cost more than packing them.
+    """
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
 def _lock_ordered(batch: _Batch) -> _Batch:
     """The batch sorted by the nodes it refers to.
 
@@ -220,15 +236,25 @@ def _lock_ordered(batch: _Batch) -> _Batch:
         return batch
     hub = batch.kind.hub
     fields = [*(field for field in fields if field != hub), hub] if hub is not None else fields[::-1]
-    order = sorted(range(len(batch.rows)), key=lambda i: [str(batch.rows[i][field] or "") for field in fields])
-    return _Batch(batch.kind, [batch.rows[i] for i in order], [batch.origins[i] for i in order])
+    rows = batch.rows
+    keys: list[Any] = list(map(_sort_key(batch.kind, tuple(fields)), rows))
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    return _Batch(batch.kind, [rows[i] for i in order], [batch.origins[i] for i in order])
+
+
+def _sort_key(kind: RowKind, fields: tuple[str, ...]) -> Callable[[Row], Any]:
+    """The fields' values of a row, fast; an optional reference left empty sorts first."""
+    optional = {field.name for field in kind.fields if not field.required}
+    if optional.isdisjoint(fields):
+        return operator.itemgetter(*fields)
+    return lambda row: tuple(row[field] or "" for field in fields)
 
 
 async def _write_batch(
     tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]
 ) -> tuple[list[tuple[int, str]], Any]:
     """Write the batch in one statement; it reports the rows whose references point nowhere."""
-    result = await tx.run(kind.write, rows=rows)
+    result = await tx.run(kind.write, rows=_Rows(rows))
     missing: list[tuple[int, str]] = []
     labels = {reference.field: reference.label for reference in kind.references}
     async for record in result:
