@@ -1,9 +1,12 @@
 """Cypher that writes the graph, one named statement per row kind.
 
-Every statement takes a batch as ``$rows`` and does two things in one round trip: it writes
-each row whose referenced nodes exist, and it returns, for each row that refers to a node
-that does not exist, the row's position ``n`` in the batch and the ``missing`` fields. A row
-is thus written whole or not at all, and the good rows of a batch load.
+Every statement takes a batch as ``$rows``, each row a list of values in the order of its
+kind's fields (see ``graph.rows``: a list travels and unpacks faster than a map, whose keys
+would be sent and decoded again for every row), and names the values first. It then does
+two things in one round trip: it writes each row whose referenced nodes exist, and it
+returns, for each row that refers to a node that does not exist, the row's position ``n`` in
+the batch and the ``missing`` fields. A row is thus written whole or not at all, and the
+good rows of a batch load.
 
 Times arrive as ISO 8601 text (see ``graph.rows``) and become DateTimes here, with
 ``datetime()``. Every write is idempotent: nodes are merged on ``id``, relationships on their endpoints plus
@@ -18,20 +21,22 @@ from typing import LiteralString
 
 MERGE_DEPARTMENTS: LiteralString = """
 UNWIND $rows AS row
-MERGE (d:Department {id: row.id})
-SET d.name = row.name, d.kind = row.kind, d.function = row.function
-WITH row WHERE false
+WITH row[0] AS id, row[1] AS name, row[2] AS kind, row[3] AS function
+MERGE (d:Department {id: id})
+SET d.name = name, d.kind = kind, d.function = function
+WITH id WHERE false
 RETURN 0 AS n, [] AS missing
 """
 
 MERGE_EMPLOYEES: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (d:Department {id: row.department_id})
-CALL (row, d) {
+WITH n, row[0] AS id, row[1] AS name, row[2] AS email, row[3] AS title, row[4] AS department_id
+OPTIONAL MATCH (d:Department {id: department_id})
+CALL (*) {
   WITH * WHERE d IS NOT NULL
-  MERGE (e:Employee {id: row.id})
-  SET e.name = row.name, e.email = row.email, e.title = row.title
+  MERGE (e:Employee {id: id})
+  SET e.name = name, e.email = email, e.title = title
   MERGE (e)-[:WORKS_IN]->(d)
   WITH e, d
   OPTIONAL MATCH (e)-[stale:WORKS_IN]->(other:Department) WHERE other <> d
@@ -44,8 +49,9 @@ RETURN n, ['department_id'] AS missing
 MERGE_REPORTS_TO: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (e:Employee {id: row.employee_id})
-OPTIONAL MATCH (m:Employee {id: row.manager_id})
+WITH n, row[0] AS employee_id, row[1] AS manager_id
+OPTIONAL MATCH (e:Employee {id: employee_id})
+OPTIONAL MATCH (m:Employee {id: manager_id})
 CALL (e, m) {
   WITH * WHERE e IS NOT NULL AND m IS NOT NULL
   MERGE (e)-[:REPORTS_TO]->(m)
@@ -61,38 +67,43 @@ RETURN n, missing
 
 MERGE_PRODUCTS: LiteralString = """
 UNWIND $rows AS row
-MERGE (p:Product {id: row.id})
-SET p.sku = row.sku, p.name = row.name, p.category = row.category, p.price = row.price
-WITH row WHERE false
+WITH row[0] AS id, row[1] AS sku, row[2] AS name, row[3] AS category, row[4] AS price
+MERGE (p:Product {id: id})
+SET p.sku = sku, p.name = name, p.category = category, p.price = price
+WITH id WHERE false
 RETURN 0 AS n, [] AS missing
 """
 
 MERGE_CUSTOMERS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (owner:Employee {id: row.owner_id})
-CALL (row, owner) {
-  WITH * WHERE row.owner_id IS NULL OR owner IS NOT NULL
-  MERGE (c:Customer {id: row.id})
-  SET c.name = row.name, c.email = row.email, c.segment = row.segment, c.tier = row.tier,
-      c.lifetime_value = row.lifetime_value, c.since = datetime(row.since)
+WITH n, row[0] AS id, row[1] AS name, row[2] AS email, row[3] AS segment, row[4] AS tier,
+     row[5] AS lifetime_value, row[6] AS since, row[7] AS owner_id
+OPTIONAL MATCH (owner:Employee {id: owner_id})
+CALL (*) {
+  WITH * WHERE owner_id IS NULL OR owner IS NOT NULL
+  MERGE (c:Customer {id: id})
+  SET c.name = name, c.email = email, c.segment = segment, c.tier = tier,
+      c.lifetime_value = lifetime_value, c.since = datetime(since)
   FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | MERGE (c)-[:OWNED_BY]->(owner))
   WITH c, owner
   OPTIONAL MATCH (c)-[stale:OWNED_BY]->(other:Employee) WHERE owner IS NULL OR other <> owner
   DELETE stale
 }
-WITH n, row, owner WHERE row.owner_id IS NOT NULL AND owner IS NULL
+WITH n, owner_id, owner WHERE owner_id IS NOT NULL AND owner IS NULL
 RETURN n, ['owner_id'] AS missing
 """
 
 MERGE_ORDERS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (c:Customer {id: row.customer_id})
-CALL (row, c) {
+WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS placed_at, row[3] AS status, row[4] AS total,
+     row[5] AS currency
+OPTIONAL MATCH (c:Customer {id: customer_id})
+CALL (*) {
   WITH * WHERE c IS NOT NULL
-  MERGE (o:Order {id: row.id})
-  SET o.placed_at = datetime(row.placed_at), o.status = row.status, o.total = row.total, o.currency = row.currency
+  MERGE (o:Order {id: id})
+  SET o.placed_at = datetime(placed_at), o.status = status, o.total = total, o.currency = currency
   MERGE (c)-[:PLACED]->(o)
 }
 WITH n, c WHERE c IS NULL
@@ -102,12 +113,13 @@ RETURN n, ['customer_id'] AS missing
 MERGE_ORDER_LINES: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (o:Order {id: row.order_id})
-OPTIONAL MATCH (p:Product {id: row.product_id})
-CALL (row, o, p) {
+WITH n, row[0] AS order_id, row[1] AS product_id, row[2] AS quantity, row[3] AS price
+OPTIONAL MATCH (o:Order {id: order_id})
+OPTIONAL MATCH (p:Product {id: product_id})
+CALL (*) {
   WITH * WHERE o IS NOT NULL AND p IS NOT NULL
   MERGE (o)-[line:CONTAINS]->(p)
-  SET line.quantity = row.quantity, line.price = row.price
+  SET line.quantity = quantity, line.price = price
 }
 WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NULL THEN 'product_id' END]
          WHERE field IS NOT NULL] AS missing
@@ -118,12 +130,13 @@ RETURN n, missing
 MERGE_ORDER_STEPS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (o:Order {id: row.order_id})
-OPTIONAL MATCH (e:Employee {id: row.employee_id})
-CALL (row, o, e) {
+WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step, row[3] AS at
+OPTIONAL MATCH (o:Order {id: order_id})
+OPTIONAL MATCH (e:Employee {id: employee_id})
+CALL (*) {
   WITH * WHERE o IS NOT NULL AND e IS NOT NULL
-  MERGE (o)-[h:HANDLED_BY {step: row.step}]->(e)
-  SET h.at = datetime(row.at)
+  MERGE (o)-[h:HANDLED_BY {step: step}]->(e)
+  SET h.at = datetime(at)
 }
 WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
          WHERE field IS NOT NULL] AS missing
@@ -134,12 +147,14 @@ RETURN n, missing
 MERGE_INTERACTIONS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (c:Customer {id: row.customer_id})
-OPTIONAL MATCH (e:Employee {id: row.employee_id})
-CALL (row, c, e) {
+WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id, row[3] AS at, row[4] AS channel,
+     row[5] AS summary
+OPTIONAL MATCH (c:Customer {id: customer_id})
+OPTIONAL MATCH (e:Employee {id: employee_id})
+CALL (*) {
   WITH * WHERE c IS NOT NULL AND e IS NOT NULL
-  MERGE (i:Interaction {id: row.id})
-  SET i.at = datetime(row.at), i.channel = row.channel, i.summary = row.summary
+  MERGE (i:Interaction {id: id})
+  SET i.at = datetime(at), i.channel = channel, i.summary = summary
   MERGE (c)-[:HAD]->(i)
   MERGE (i)-[:WITH]->(e)
 }
@@ -152,12 +167,14 @@ RETURN n, missing
 MERGE_TICKETS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (c:Customer {id: row.customer_id})
-CALL (row, c) {
+WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS opened_at, row[3] AS closed_at,
+     row[4] AS status, row[5] AS priority, row[6] AS subject
+OPTIONAL MATCH (c:Customer {id: customer_id})
+CALL (*) {
   WITH * WHERE c IS NOT NULL
-  MERGE (t:Ticket {id: row.id})
-  SET t.opened_at = datetime(row.opened_at), t.closed_at = datetime(row.closed_at), t.status = row.status,
-      t.priority = row.priority, t.subject = row.subject
+  MERGE (t:Ticket {id: id})
+  SET t.opened_at = datetime(opened_at), t.closed_at = datetime(closed_at), t.status = status,
+      t.priority = priority, t.subject = subject
   MERGE (c)-[:RAISED]->(t)
 }
 WITH n, c WHERE c IS NULL
@@ -167,14 +184,15 @@ RETURN n, ['customer_id'] AS missing
 MERGE_HAND_OFFS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (t:Ticket {id: row.ticket_id})
-OPTIONAL MATCH (e:Employee {id: row.employee_id})
-OPTIONAL MATCH (by:Employee {id: row.by_id})
-WITH n, row, t, e, row.by_id IS NOT NULL AND by IS NULL AS by_missing
-CALL (row, t, e, by_missing) {
+WITH n, row[0] AS ticket_id, row[1] AS employee_id, row[2] AS at, row[3] AS by_id, row[4] AS reason
+OPTIONAL MATCH (t:Ticket {id: ticket_id})
+OPTIONAL MATCH (e:Employee {id: employee_id})
+OPTIONAL MATCH (by:Employee {id: by_id})
+WITH n, at, by_id, reason, t, e, by_id IS NOT NULL AND by IS NULL AS by_missing
+CALL (*) {
   WITH * WHERE t IS NOT NULL AND e IS NOT NULL AND NOT by_missing
-  MERGE (t)-[a:ASSIGNED_TO {at: datetime(row.at)}]->(e)
-  SET a.by = row.by_id, a.reason = row.reason
+  MERGE (t)-[a:ASSIGNED_TO {at: datetime(at)}]->(e)
+  SET a.by = by_id, a.reason = reason
 }
 WITH n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,
                    CASE WHEN by_missing THEN 'by_id' END] WHERE field IS NOT NULL] AS missing
@@ -185,11 +203,12 @@ RETURN n, missing
 MERGE_CUSTOMER_IDENTITIES: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (c:Customer {id: row.owner_id})
-CALL (row, c) {
+WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key
+OPTIONAL MATCH (c:Customer {id: owner_id})
+CALL (*) {
   WITH * WHERE c IS NOT NULL
-  MERGE (x:ExternalId {id: row.system + ':' + row.key})
-  SET x.system = row.system, x.key = row.key
+  MERGE (x:ExternalId {id: system + ':' + key})
+  SET x.system = system, x.key = key
   MERGE (c)-[:KNOWN_AS]->(x)
 }
 WITH n, c WHERE c IS NULL
@@ -199,11 +218,12 @@ RETURN n, ['owner_id'] AS missing
 MERGE_EMPLOYEE_IDENTITIES: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-OPTIONAL MATCH (e:Employee {id: row.owner_id})
-CALL (row, e) {
+WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key
+OPTIONAL MATCH (e:Employee {id: owner_id})
+CALL (*) {
   WITH * WHERE e IS NOT NULL
-  MERGE (x:ExternalId {id: row.system + ':' + row.key})
-  SET x.system = row.system, x.key = row.key
+  MERGE (x:ExternalId {id: system + ':' + key})
+  SET x.system = system, x.key = key
   MERGE (e)-[:KNOWN_AS]->(x)
 }
 WITH n, e WHERE e IS NULL

@@ -157,6 +157,7 @@ class BulkLoader:
         lanes = self._concurrency
         pending = [_Batch(kind) for _ in range(lanes)]
         hub_lanes: dict[object, int] = {}
+        hub = kind.position(kind.hub) if kind.hub is not None else None
         turn = 0
         for origin, raw in raw_rows:
             kind_report.read += 1
@@ -165,9 +166,9 @@ class BulkLoader:
             except RowError as exc:
                 self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
                 continue
-            if kind.hub is None:
+            if hub is None:
                 lane = turn
-            elif (lane := hub_lanes.get(hub_id := row[kind.hub], -1)) < 0:
+            elif (lane := hub_lanes.get(hub_id := row[hub], -1)) < 0:
                 lane = hub_lanes[hub_id] = _lane(hub_id, lanes)
             batch = pending[lane]
             batch.rows.append(row)
@@ -237,17 +238,17 @@ def _lock_ordered(batch: _Batch) -> _Batch:
     hub = batch.kind.hub
     fields = [*(field for field in fields if field != hub), hub] if hub is not None else fields[::-1]
     rows = batch.rows
-    keys: list[Any] = list(map(_sort_key(batch.kind, tuple(fields)), rows))
+    keys: list[Any] = list(map(_sort_key(batch.kind, fields), rows))
     order = sorted(range(len(rows)), key=keys.__getitem__)
     return _Batch(batch.kind, [rows[i] for i in order], [batch.origins[i] for i in order])
 
 
-def _sort_key(kind: RowKind, fields: tuple[str, ...]) -> Callable[[Row], Any]:
+def _sort_key(kind: RowKind, fields: list[str]) -> Callable[[Row], Any]:
     """The fields' values of a row, fast; an optional reference left empty sorts first."""
-    optional = {field.name for field in kind.fields if not field.required}
-    if optional.isdisjoint(fields):
-        return operator.itemgetter(*fields)
-    return lambda row: tuple(row[field] or "" for field in fields)
+    positions = [kind.position(field) for field in fields]
+    if all(kind.fields[position].required for position in positions):
+        return operator.itemgetter(*positions)
+    return lambda row: tuple(row[position] or "" for position in positions)
 
 
 async def _write_batch(
@@ -258,8 +259,10 @@ async def _write_batch(
     missing: list[tuple[int, str]] = []
     labels = {reference.field: reference.label for reference in kind.references}
     async for record in result:
-        index = record["n"]
-        reasons = [f"{field} '{rows[index][field]}': no {labels[field]} with that id" for field in record["missing"]]
-        missing.append((index, "; ".join(reasons)))
+        row = rows[record["n"]]
+        reasons = [
+            f"{field} '{row[kind.position(field)]}': no {labels[field]} with that id" for field in record["missing"]
+        ]
+        missing.append((record["n"], "; ".join(reasons)))
     summary = await result.consume()
     return missing, summary.counters

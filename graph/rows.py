@@ -28,7 +28,8 @@ from graph.model import (
     Tier,
 )
 
-Row = dict[str, object]
+# A row as the loader sends it: its values in the order of its kind's fields.
+Row = list[object]
 
 # Set by a reader on a raw row it could not decode; the loader rejects the row with this text.
 UNREADABLE = "__unreadable__"
@@ -126,21 +127,29 @@ class RowKind:
     # transactions never wait on, or deadlock over, the same busy node.
     hub: str | None = None
 
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(field.name for field in self.fields)
+
+    def position(self, field_name: str) -> int:
+        """Where the value of ``field_name`` sits in a parsed row."""
+        return self.field_names.index(field_name)
+
     def parse(self, raw: Mapping[str, object]) -> Row:
-        """Return the row with typed values, or raise RowError naming the bad field."""
+        """Return the row's typed values in field order, or raise RowError naming the bad field."""
         unreadable = raw.get(UNREADABLE)
         if unreadable is not None:
             raise RowError(str(unreadable))
-        row: Row = {}
+        row: Row = []
         for field in self.fields:
             value = raw.get(field.name)
             if value is None or value == "":
                 if field.required:
                     raise RowError(f"missing required field '{field.name}'")
-                row[field.name] = None
+                row.append(None)
                 continue
             try:
-                row[field.name] = field.parse(value)
+                row.append(field.parse(value))
             except RowError as exc:
                 raise RowError(f"field '{field.name}': {exc}") from None
         return row

@@ -221,13 +221,14 @@ def test_concurrent_writers_never_share_a_hub_and_take_shared_nodes_in_order() -
     loader = BulkLoader(cast(AsyncDriver, None), "neo4j", batch_size=40, concurrency=3)
 
     batches = list(loader._batches(interactions, raw, KindReport("interaction"), LoadReport()))
+    employee, customer, id_ = (interactions.position(name) for name in ("employee_id", "customer_id", "id"))
 
     lanes_of_employee: dict[object, set[int]] = {}
     for lane, batch in batches:
         for row in batch.rows:
-            lanes_of_employee.setdefault(row["employee_id"], set()).add(lane)
-        customers = [row["customer_id"] for row in batch.rows]
+            lanes_of_employee.setdefault(row[employee], set()).add(lane)
+        customers = [row[customer] for row in batch.rows]
         assert customers == sorted(customers)  # every writer locks customers in the same order
     assert all(len(lanes) == 1 for lanes in lanes_of_employee.values())
     assert len({lane for lane, _ in batches}) > 1
-    assert sorted(row["id"] for _, batch in batches for row in batch.rows) == sorted(f"I{n}" for n in range(500))
+    assert sorted(row[id_] for _, batch in batches for row in batch.rows) == sorted(f"I{n}" for n in range(500))
