@@ -93,6 +93,23 @@ class _RetryCounter(logging.Handler):
             self.retries += 1
 
 
+def reference_seconds() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop, best of three.
+
+    Shared machines run at different speeds from hour to hour (the same load has taken from
+    186 to 272 seconds here); this figure, taken before and after the load, tells a slow
+    machine from a slow loader when two results are compared.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return round(best, 2)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,6 +122,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=2, help="concurrent write transactions")
     args = parser.parse_args()
+    reference_before = reference_seconds()
     retries = _RetryCounter()
     logging.getLogger("neo4j").addHandler(retries)
     given = os.environ.get("CG_LOAD_BENCH_NEO4J_URI")
@@ -120,6 +138,7 @@ def main() -> None:
             finally:
                 local_neo4j.stop(Path(home))
     figures["retried_transactions"] = retries.retries
+    figures["reference_loop_seconds"] = f"{reference_before} before, {reference_seconds()} after"
     print()
     for key, value in figures.items():
         print(f"{key:>26}: {value:,}" if isinstance(value, int) else f"{key:>26}: {value}")
