@@ -5,8 +5,8 @@ position) so that a bad row can be reported where it came from. A row is checked
 its fields and types before it is batched, and the nodes it refers to by the batch's own
 write statement, so a row is written whole or not at all and the good rows of a batch still
 load. Batches of one kind are written by a few concurrent transactions while the next ones
-are parsed, each writer with its own share of the kind's busy nodes (see ``RowKind.hub``);
-a kind is finished before the next begins, so references always point back.
+are parsed, the writers kept apart on the nodes the rows change (see ``_batches``); a kind
+is finished before the next begins, so references always point back.
 Because every write merges on ids, a load that was interrupted and is run again ends with
 the same graph as one that never stopped.
 """
@@ -125,6 +125,7 @@ class BulkLoader:
             while (batch := await lane.get()) is not None:
                 async with translated():
                     await self._write(batch, kind_report, report)
+                lane.task_done()
                 if self._on_progress is not None:
                     self._on_progress(kind.name, kind_report.read)
 
@@ -135,8 +136,15 @@ class BulkLoader:
                 # Rows are read, parsed and batched in a thread: done here, making a batch would hold
                 # the event loop for its whole length, and the writers could neither hand Neo4j
                 # their next batch nor take its answer meanwhile, leaving Neo4j idle.
+                # The next batch is made while this one waits for its lane or its phase to end.
                 batches = self._batches(kind, raw_rows, kind_report, report)
-                while (made := await asyncio.to_thread(next, batches, None)) is not None:
+                ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                while (made := await ahead) is not None:
+                    ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+                    if isinstance(made, _PhaseEnds):
+                        for lane in lanes:
+                            await lane.join()
+                        continue
                     number, batch = made
                     await lanes[number].put(batch)
                 for lane in lanes:
@@ -147,19 +155,24 @@ class BulkLoader:
 
     def _batches(
         self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport
-    ) -> Iterator[tuple[int, _Batch]]:
-        """Full batches with the lane (writer) each goes to.
+    ) -> Iterator[tuple[int, _Batch] | _PhaseEnds]:
+        """Full batches with the lane (writer) each goes to, and the ends of phases.
 
-        A kind with a hub (see ``RowKind.hub``) fills one batch per lane, a row going to the lane
-        of its hub, so concurrent transactions never share a hub; a hub seen for the first time
-        joins the lane with the fewest rows so far, so the writers finish a kind together
-        (a hash of the hub left one writer with 62% of the customers). Other kinds take turns.
+        Concurrent writers must not change the same node: each would wait for the other's commit.
+        A kind partitioned by one reference (see ``RowKind.partition``) gives each of its nodes
+        to one lane, the one with the fewest rows when the node is first seen. A kind partitioned
+        by two (an interaction adds a relationship to its customer and to its employee) gives
+        each side's nodes to groups that way and a row to the lane of its first group; its
+        rows load in phases, phase ``p`` taking the rows whose second group is ``lane + p``, so
+        the writers of one phase share no node on either side. The loader lets a phase finish
+        before the next begins. Kinds without a partition take turns.
         """
         lanes = self._concurrency
-        pending = [_Batch(kind) for _ in range(lanes)]
-        hub_lanes: dict[object, int] = {}
-        lane_rows = [0] * lanes
-        hub = kind.position(kind.hub) if kind.hub is not None else None
+        positions = [kind.position(field) for field in kind.partition]
+        groups = [_Groups(lanes) for _ in positions]
+        phases = lanes if len(positions) == 2 else 1
+        pending = [[_Batch(kind) for _ in range(lanes)] for _ in range(phases)]
+        in_round = 0
         turn = 0
         for origin, raw in raw_rows:
             kind_report.read += 1
@@ -168,23 +181,27 @@ class BulkLoader:
             except RowError as exc:
                 self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
                 continue
-            if hub is None:
-                lane = turn
-            elif (hub_id := row[hub]) is None:  # the row touches no hub: any lane will do
-                lane = lane_rows.index(min(lane_rows))
-            elif (lane := hub_lanes.get(hub_id, -1)) < 0:
-                lane = hub_lanes[hub_id] = lane_rows.index(min(lane_rows))
-            lane_rows[lane] += 1
-            batch = pending[lane]
+            lane = groups[0].of(row[positions[0]]) if positions else turn
+            phase = (groups[1].of(row[positions[1]]) - lane) % lanes if phases > 1 else 0
+            batch = pending[phase][lane]
             batch.rows.append(row)
             batch.origins.append(origin)
-            if len(batch.rows) >= self._batch_size:
+            if phases > 1:
+                in_round += 1
+                if in_round >= self._batch_size * lanes * phases * _BATCHES_PER_PHASE:
+                    yield from self._phases(pending)
+                    pending = [[_Batch(kind) for _ in range(lanes)] for _ in range(phases)]
+                    in_round = 0
+            elif len(batch.rows) >= self._batch_size:
                 yield lane, _lock_ordered(batch)
-                pending[lane] = _Batch(kind)
+                pending[0][lane] = _Batch(kind)
                 turn = (turn + 1) % lanes
-        for lane, batch in enumerate(pending):
-            if batch.rows:
-                yield lane, _lock_ordered(batch)
+        yield from self._phases(pending) if phases > 1 else _full_and_rest(pending[0], self._batch_size)
+
+    def _phases(self, pending: list[list[_Batch]]) -> Iterator[tuple[int, _Batch] | _PhaseEnds]:
+        for phase in pending:
+            yield from _full_and_rest(phase, self._batch_size)
+            yield _PHASE_ENDS
 
     async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
         try:
@@ -225,18 +242,55 @@ class _Rows(list[Row]):
         return f"<{len(self)} rows>"
 
 
+class _PhaseEnds:
+    """Marks where the writers finish what they have before the next batches go out."""
+
+
+_PHASE_ENDS = _PhaseEnds()
+
+# Rows a lane gets in one phase of a kind partitioned by two references, in batches: more
+# means fewer waits at the ends of phases, and more rows held in memory.
+_BATCHES_PER_PHASE = 3
+
+
+class _Groups:
+    """Which of ``count`` groups each node (by id) belongs to; a new node joins the smallest."""
+
+    def __init__(self, count: int) -> None:
+        self._group_of: dict[object, int] = {}
+        self._rows = [0] * count
+
+    def of(self, node_id: object) -> int:
+        if node_id is None:  # the row changes no node on this side: any group will do
+            group = self._rows.index(min(self._rows))
+        elif (group := self._group_of.get(node_id, -1)) < 0:
+            group = self._group_of[node_id] = self._rows.index(min(self._rows))
+        self._rows[group] += 1
+        return group
+
+
+def _full_and_rest(per_lane: list[_Batch], size: int) -> Iterator[tuple[int, _Batch]]:
+    """Each lane's rows in batches of ``size`` at most, sorted for locking, lanes taking turns."""
+    parts = [[_Batch(batch.kind, batch.rows[start : start + size], batch.origins[start : start + size])
+              for start in range(0, len(batch.rows), size)] for batch in per_lane]  # fmt: skip
+    for round_ in range(max(map(len, parts), default=0)):
+        for lane, lane_parts in enumerate(parts):
+            if round_ < len(lane_parts):
+                yield lane, _lock_ordered(lane_parts[round_])
+
+
 def _lock_ordered(batch: _Batch) -> _Batch:
     """The batch sorted by the nodes it refers to.
 
     Concurrent batches then take their locks on shared nodes in the same order, which keeps
-    them from deadlocking each other. A kind's hubs are not shared between lanes, so its other
-    references (the customers, orders and tickets that lanes do share) lead the order.
+    them from deadlocking each other. The nodes a kind is partitioned by are not shared
+    between concurrent writers, so its other references lead the order.
     """
     fields = [reference.field for reference in batch.kind.references]
     if not fields:
         return batch
-    hub = batch.kind.hub
-    fields = [*(field for field in fields if field != hub), hub] if hub is not None else fields[::-1]
+    partition = batch.kind.partition
+    fields = [*(field for field in fields if field not in partition), *partition]
     rows = batch.rows
     keys: list[Any] = list(map(_sort_key(batch.kind, fields), rows))
     order = sorted(range(len(rows)), key=keys.__getitem__)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from neo4j import AsyncDriver
@@ -211,7 +211,18 @@ async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_sa
     assert await fingerprint(empty_graph) == uninterrupted
 
 
-def test_concurrent_writers_never_share_a_hub_and_take_shared_nodes_in_order() -> None:
+def _phases(made: list[object]) -> list[list[tuple[int, Any]]]:
+    """The loader's batches cut at its phase ends: what runs concurrently."""
+    phases: list[list[tuple[int, Any]]] = [[]]
+    for item in made:
+        if isinstance(item, tuple):
+            phases[-1].append(item)
+        else:
+            phases.append([])
+    return [phase for phase in phases if phase]
+
+
+def test_concurrent_writers_of_a_two_sided_kind_share_no_node_on_either_side() -> None:
     interactions = ROW_KINDS_BY_NAME["interaction"]
     raw = [
         (f"row {n}", {"id": f"I{n}", "customer_id": f"C{(n * 7) % 50:03d}", "employee_id": f"E{n % 9}",
@@ -220,15 +231,42 @@ def test_concurrent_writers_never_share_a_hub_and_take_shared_nodes_in_order() -
     ]  # fmt: skip
     loader = BulkLoader(cast(AsyncDriver, None), "neo4j", batch_size=40, concurrency=3)
 
-    batches = list(loader._batches(interactions, raw, KindReport("interaction"), LoadReport()))
+    phases = _phases(list(loader._batches(interactions, raw, KindReport("interaction"), LoadReport())))
     employee, customer, id_ = (interactions.position(name) for name in ("employee_id", "customer_id", "id"))
 
-    lanes_of_employee: dict[object, set[int]] = {}
-    for lane, batch in batches:
+    for phase in phases:
+        for side in (customer, employee):
+            lanes_of_node: dict[object, set[int]] = {}
+            for lane, batch in phase:
+                for row in batch.rows:
+                    lanes_of_node.setdefault(row[side], set()).add(lane)
+            assert all(len(lanes) == 1 for lanes in lanes_of_node.values())
+        for _, batch in phase:
+            keys = [(row[customer], row[employee]) for row in batch.rows]
+            assert keys == sorted(keys)  # every writer takes its locks in the same order
+    assert len(phases) >= 3 and all(len({lane for lane, _ in phase}) > 1 for phase in phases[:3])
+    loaded = [row[id_] for phase in phases for _, batch in phase for row in batch.rows]
+    assert sorted(loaded) == sorted(f"I{n}" for n in range(500))
+
+
+def test_a_one_sided_kind_gives_each_node_one_lane_and_keeps_the_lanes_even() -> None:
+    orders = ROW_KINDS_BY_NAME["order"]
+    raw = [
+        (f"row {n}", {"id": f"O{n}", "customer_id": f"C{(n * 13) % 67:03d}",
+                      "placed_at": "2026-01-01T00:00:00Z", "status": "PLACED", "total": 1.0, "currency": "EUR"})
+        for n in range(1000)
+    ]  # fmt: skip
+    loader = BulkLoader(cast(AsyncDriver, None), "neo4j", batch_size=50, concurrency=2)
+
+    made = list(loader._batches(orders, raw, KindReport("order"), LoadReport()))
+    customer = orders.position("customer_id")
+
+    assert all(isinstance(item, tuple) for item in made)  # one phase: nothing to wait for
+    lanes_of_customer: dict[object, set[int]] = {}
+    rows_of_lane = [0, 0]
+    for lane, batch in cast(list[tuple[int, Any]], made):
+        rows_of_lane[lane] += len(batch.rows)
         for row in batch.rows:
-            lanes_of_employee.setdefault(row[employee], set()).add(lane)
-        customers = [row[customer] for row in batch.rows]
-        assert customers == sorted(customers)  # every writer locks customers in the same order
-    assert all(len(lanes) == 1 for lanes in lanes_of_employee.values())
-    assert len({lane for lane, _ in batches}) > 1
-    assert sorted(row[id_] for _, batch in batches for row in batch.rows) == sorted(f"I{n}" for n in range(500))
+            lanes_of_customer.setdefault(row[customer], set()).add(lane)
+    assert all(len(lanes) == 1 for lanes in lanes_of_customer.values())
+    assert sum(rows_of_lane) == 1000 and abs(rows_of_lane[0] - rows_of_lane[1]) <= 100, rows_of_lane
