@@ -13,6 +13,14 @@ Times arrive as ISO 8601 text (see ``graph.rows``) and become DateTimes here, wi
 what identifies them (a step, a hand-off time), so loading the same rows twice changes
 nothing. Relationships that have one right answer (an employee's department and manager, a
 customer's account owner) drop the stale one when it changes.
+
+The statements of the big node kinds take two paths. A row whose node is not in the graph
+yet creates the node and its relationships outright: a new node has no relationships to
+merge with and none to drop, and ``CREATE`` skips those checks (about a tenth of the time of
+a first load). A row whose node exists updates it and merges its relationships, as a
+``MERGE`` would. Two rows with the same new id in one batch both take the first path; the
+uniqueness constraint then fails the batch, and the loader splits it until each row goes
+alone and the second takes the update path, so the graph ends as if merged row by row.
 """
 
 from __future__ import annotations
@@ -80,17 +88,24 @@ WITH n, $rows[n] AS row
 WITH n, row[0] AS id, row[1] AS name, row[2] AS email, row[3] AS segment, row[4] AS tier,
      row[5] AS lifetime_value, row[6] AS since, row[7] AS owner_id
 OPTIONAL MATCH (owner:Employee {id: owner_id})
+OPTIONAL MATCH (old:Customer {id: id})
+WITH *, owner_id IS NULL OR owner IS NOT NULL AS found
 CALL (*) {
-  WITH * WHERE owner_id IS NULL OR owner IS NOT NULL
-  MERGE (c:Customer {id: id})
-  SET c.name = name, c.email = email, c.segment = segment, c.tier = tier,
-      c.lifetime_value = lifetime_value, c.since = datetime(since)
-  FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | MERGE (c)-[:OWNED_BY]->(owner))
-  WITH c, owner
-  OPTIONAL MATCH (c)-[stale:OWNED_BY]->(other:Employee) WHERE owner IS NULL OR other <> owner
+  WITH * WHERE found AND old IS NULL
+  CREATE (c:Customer {id: id, name: name, email: email, segment: segment, tier: tier,
+                      lifetime_value: lifetime_value, since: datetime(since)})
+  FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | CREATE (c)-[:OWNED_BY]->(owner))
+}
+CALL (*) {
+  WITH * WHERE found AND old IS NOT NULL
+  SET old.name = name, old.email = email, old.segment = segment, old.tier = tier,
+      old.lifetime_value = lifetime_value, old.since = datetime(since)
+  FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | MERGE (old)-[:OWNED_BY]->(owner))
+  WITH old, owner
+  OPTIONAL MATCH (old)-[stale:OWNED_BY]->(other:Employee) WHERE owner IS NULL OR other <> owner
   DELETE stale
 }
-WITH n, owner_id, owner WHERE owner_id IS NOT NULL AND owner IS NULL
+WITH n, found WHERE NOT found
 RETURN n, ['owner_id'] AS missing
 """
 
@@ -100,11 +115,16 @@ WITH n, $rows[n] AS row
 WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS placed_at, row[3] AS status, row[4] AS total,
      row[5] AS currency
 OPTIONAL MATCH (c:Customer {id: customer_id})
+OPTIONAL MATCH (old:Order {id: id})
 CALL (*) {
-  WITH * WHERE c IS NOT NULL
-  MERGE (o:Order {id: id})
-  SET o.placed_at = datetime(placed_at), o.status = status, o.total = total, o.currency = currency
-  MERGE (c)-[:PLACED]->(o)
+  WITH * WHERE c IS NOT NULL AND old IS NULL
+  CREATE (c)-[:PLACED]->(:Order {id: id, placed_at: datetime(placed_at), status: status, total: total,
+                                 currency: currency})
+}
+CALL (*) {
+  WITH * WHERE c IS NOT NULL AND old IS NOT NULL
+  SET old.placed_at = datetime(placed_at), old.status = status, old.total = total, old.currency = currency
+  MERGE (c)-[:PLACED]->(old)
 }
 WITH n, c WHERE c IS NULL
 RETURN n, ['customer_id'] AS missing
@@ -151,12 +171,16 @@ WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id, row[3] AS at
      row[5] AS summary
 OPTIONAL MATCH (c:Customer {id: customer_id})
 OPTIONAL MATCH (e:Employee {id: employee_id})
+OPTIONAL MATCH (old:Interaction {id: id})
 CALL (*) {
-  WITH * WHERE c IS NOT NULL AND e IS NOT NULL
-  MERGE (i:Interaction {id: id})
-  SET i.at = datetime(at), i.channel = channel, i.summary = summary
-  MERGE (c)-[:HAD]->(i)
-  MERGE (i)-[:WITH]->(e)
+  WITH * WHERE c IS NOT NULL AND e IS NOT NULL AND old IS NULL
+  CREATE (c)-[:HAD]->(:Interaction {id: id, at: datetime(at), channel: channel, summary: summary})-[:WITH]->(e)
+}
+CALL (*) {
+  WITH * WHERE c IS NOT NULL AND e IS NOT NULL AND old IS NOT NULL
+  SET old.at = datetime(at), old.channel = channel, old.summary = summary
+  MERGE (c)-[:HAD]->(old)
+  MERGE (old)-[:WITH]->(e)
 }
 WITH n, [field IN [CASE WHEN c IS NULL THEN 'customer_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
          WHERE field IS NOT NULL] AS missing
@@ -170,12 +194,17 @@ WITH n, $rows[n] AS row
 WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS opened_at, row[3] AS closed_at,
      row[4] AS status, row[5] AS priority, row[6] AS subject
 OPTIONAL MATCH (c:Customer {id: customer_id})
+OPTIONAL MATCH (old:Ticket {id: id})
 CALL (*) {
-  WITH * WHERE c IS NOT NULL
-  MERGE (t:Ticket {id: id})
-  SET t.opened_at = datetime(opened_at), t.closed_at = datetime(closed_at), t.status = status,
-      t.priority = priority, t.subject = subject
-  MERGE (c)-[:RAISED]->(t)
+  WITH * WHERE c IS NOT NULL AND old IS NULL
+  CREATE (c)-[:RAISED]->(:Ticket {id: id, opened_at: datetime(opened_at), closed_at: datetime(closed_at),
+                                  status: status, priority: priority, subject: subject})
+}
+CALL (*) {
+  WITH * WHERE c IS NOT NULL AND old IS NOT NULL
+  SET old.opened_at = datetime(opened_at), old.closed_at = datetime(closed_at), old.status = status,
+      old.priority = priority, old.subject = subject
+  MERGE (c)-[:RAISED]->(old)
 }
 WITH n, c WHERE c IS NULL
 RETURN n, ['customer_id'] AS missing
@@ -205,11 +234,15 @@ UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
 WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key
 OPTIONAL MATCH (c:Customer {id: owner_id})
+OPTIONAL MATCH (old:ExternalId {id: system + ':' + key})
 CALL (*) {
-  WITH * WHERE c IS NOT NULL
-  MERGE (x:ExternalId {id: system + ':' + key})
-  SET x.system = system, x.key = key
-  MERGE (c)-[:KNOWN_AS]->(x)
+  WITH * WHERE c IS NOT NULL AND old IS NULL
+  CREATE (c)-[:KNOWN_AS]->(:ExternalId {id: system + ':' + key, system: system, key: key})
+}
+CALL (*) {
+  WITH * WHERE c IS NOT NULL AND old IS NOT NULL
+  SET old.system = system, old.key = key
+  MERGE (c)-[:KNOWN_AS]->(old)
 }
 WITH n, c WHERE c IS NULL
 RETURN n, ['owner_id'] AS missing
@@ -220,11 +253,15 @@ UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
 WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key
 OPTIONAL MATCH (e:Employee {id: owner_id})
+OPTIONAL MATCH (old:ExternalId {id: system + ':' + key})
 CALL (*) {
-  WITH * WHERE e IS NOT NULL
-  MERGE (x:ExternalId {id: system + ':' + key})
-  SET x.system = system, x.key = key
-  MERGE (e)-[:KNOWN_AS]->(x)
+  WITH * WHERE e IS NOT NULL AND old IS NULL
+  CREATE (e)-[:KNOWN_AS]->(:ExternalId {id: system + ':' + key, system: system, key: key})
+}
+CALL (*) {
+  WITH * WHERE e IS NOT NULL AND old IS NOT NULL
+  SET old.system = system, old.key = key
+  MERGE (e)-[:KNOWN_AS]->(old)
 }
 WITH n, e WHERE e IS NULL
 RETURN n, ['owner_id'] AS missing

@@ -98,6 +98,77 @@ async def test_loading_the_same_files_twice_changes_nothing(empty_graph: AsyncDr
     assert again.rows_loaded == 6
 
 
+async def test_rows_loaded_again_with_new_values_update_their_nodes_and_move_one_answer_links(
+    empty_graph: AsyncDriver, tmp_path: Path
+) -> None:
+    await load(empty_graph, company_files(tmp_path))
+    first = await graph_counts(empty_graph, DATABASE)
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    write_jsonl(changed / "customer.jsonl", [{**CUSTOMERS[0], "tier": "GOLD", "owner_id": "E2"}])
+    write_jsonl(
+        changed / "interaction.jsonl",
+        [
+            {
+                "id": "I1",
+                "customer_id": "C1",
+                "employee_id": "E2",
+                "at": "2026-10-02T10:00:00+00:00",
+                "channel": "PHONE",
+                "summary": "called back about the invoice",
+            }
+        ],
+    )
+
+    again = await load(empty_graph, changed)
+
+    assert again.rows_loaded == 2 and again.elements_created == 1  # the new OWNED_BY only
+    assert await graph_counts(empty_graph, DATABASE) == first
+    records, _, _ = await empty_graph.execute_query(
+        "MATCH (c:Customer {id: 'C1'})-[:OWNED_BY]->(owner) MATCH (c)-[:HAD]->(i:Interaction) "
+        "RETURN c.tier AS tier, collect(DISTINCT owner.id) AS owners, i.channel AS channel, i.summary AS summary, "
+        "toString(i.at) AS at"
+    )
+    assert [dict(record) for record in records] == [
+        {
+            "tier": "GOLD",
+            "owners": ["E2"],
+            "channel": "PHONE",
+            "summary": "called back about the invoice",
+            "at": "2026-10-02T10:00:00Z",
+        }
+    ]
+
+
+async def test_rows_repeating_a_new_id_in_one_batch_load_as_if_merged_in_order(
+    empty_graph: AsyncDriver, tmp_path: Path
+) -> None:
+    company_files(tmp_path)
+    write_jsonl(
+        tmp_path / "interaction.jsonl",
+        [
+            {"id": "I1", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T10:00:00+00:00",
+             "channel": "EMAIL", "summary": "first word"},
+            {"id": "I2", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T11:00:00+00:00",
+             "channel": "EMAIL", "summary": "another matter"},
+            {"id": "I1", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T10:00:00+00:00",
+             "channel": "EMAIL", "summary": "last word"},
+        ],  # fmt: skip
+    )
+
+    report = await load(empty_graph, tmp_path, batch_size=10)
+
+    assert report.rows_rejected == 0 and report.rows_loaded == 8
+    records, _, _ = await empty_graph.execute_query(
+        "MATCH (:Customer {id: 'C1'})-[had:HAD]->(i:Interaction)-[with:WITH]->(:Employee {id: 'E1'}) "
+        "RETURN i.id AS id, i.summary AS summary, count(had) AS had, count(with) AS with ORDER BY id"
+    )
+    assert [dict(record) for record in records] == [
+        {"id": "I1", "summary": "last word", "had": 1, "with": 1},
+        {"id": "I2", "summary": "another matter", "had": 1, "with": 1},
+    ]
+
+
 async def test_bad_rows_are_reported_with_file_and_line_and_the_rest_loads(
     empty_graph: AsyncDriver, tmp_path: Path
 ) -> None:
