@@ -8,11 +8,12 @@ returns, for each row that refers to a node that does not exist, the row's posit
 the batch and the ``missing`` fields. A row is thus written whole or not at all, and the
 good rows of a batch load.
 
-Times arrive as ISO 8601 text (see ``graph.rows``) and become DateTimes here, with
-``datetime()``. Every write is idempotent: nodes are merged on ``id``, relationships on their endpoints plus
-what identifies them (a step, a hand-off time), so loading the same rows twice changes
-nothing. Relationships that have one right answer (an employee's department and manager, a
-customer's account owner) drop the stale one when it changes.
+Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.rows``) and become DateTimes
+where they are named, with ``datetime.fromepoch``. Every write is idempotent: nodes are
+merged on ``id``, relationships on their endpoints plus what identifies them (a step, a
+hand-off time), so loading the same rows twice changes nothing. Relationships that have one
+right answer (an employee's department and manager, a customer's account owner) drop the
+stale one when it changes.
 
 The statements of the big node kinds take two paths. A row whose node is not in the graph
 yet creates the node and its relationships outright: a new node has no relationships to
@@ -86,20 +87,20 @@ MERGE_CUSTOMERS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
 WITH n, row[0] AS id, row[1] AS name, row[2] AS email, row[3] AS segment, row[4] AS tier,
-     row[5] AS lifetime_value, row[6] AS since, row[7] AS owner_id
+     row[5] AS lifetime_value, datetime.fromepoch(row[6][0], row[6][1]) AS since, row[7] AS owner_id
 OPTIONAL MATCH (owner:Employee {id: owner_id})
 OPTIONAL MATCH (old:Customer {id: id})
 WITH *, owner_id IS NULL OR owner IS NOT NULL AS found
 CALL (*) {
   WITH * WHERE found AND old IS NULL
   CREATE (c:Customer {id: id, name: name, email: email, segment: segment, tier: tier,
-                      lifetime_value: lifetime_value, since: datetime(since)})
+                      lifetime_value: lifetime_value, since: since})
   FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | CREATE (c)-[:OWNED_BY]->(owner))
 }
 CALL (*) {
   WITH * WHERE found AND old IS NOT NULL
   SET old.name = name, old.email = email, old.segment = segment, old.tier = tier,
-      old.lifetime_value = lifetime_value, old.since = datetime(since)
+      old.lifetime_value = lifetime_value, old.since = since
   FOREACH (_ IN CASE WHEN owner IS NULL THEN [] ELSE [1] END | MERGE (old)-[:OWNED_BY]->(owner))
   WITH old, owner
   OPTIONAL MATCH (old)-[stale:OWNED_BY]->(other:Employee) WHERE owner IS NULL OR other <> owner
@@ -112,18 +113,18 @@ RETURN n, ['owner_id'] AS missing
 MERGE_ORDERS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS placed_at, row[3] AS status, row[4] AS total,
-     row[5] AS currency
+WITH n, row[0] AS id, row[1] AS customer_id, datetime.fromepoch(row[2][0], row[2][1]) AS placed_at,
+     row[3] AS status, row[4] AS total, row[5] AS currency
 OPTIONAL MATCH (c:Customer {id: customer_id})
 OPTIONAL MATCH (old:Order {id: id})
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND old IS NULL
-  CREATE (c)-[:PLACED]->(:Order {id: id, placed_at: datetime(placed_at), status: status, total: total,
+  CREATE (c)-[:PLACED]->(:Order {id: id, placed_at: placed_at, status: status, total: total,
                                  currency: currency})
 }
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND old IS NOT NULL
-  SET old.placed_at = datetime(placed_at), old.status = status, old.total = total, old.currency = currency
+  SET old.placed_at = placed_at, old.status = status, old.total = total, old.currency = currency
   MERGE (c)-[:PLACED]->(old)
 }
 WITH n, c WHERE c IS NULL
@@ -150,13 +151,14 @@ RETURN n, missing
 MERGE_ORDER_STEPS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step, row[3] AS at
+WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step,
+     datetime.fromepoch(row[3][0], row[3][1]) AS at
 OPTIONAL MATCH (o:Order {id: order_id})
 OPTIONAL MATCH (e:Employee {id: employee_id})
 CALL (*) {
   WITH * WHERE o IS NOT NULL AND e IS NOT NULL
   MERGE (o)-[h:HANDLED_BY {step: step}]->(e)
-  SET h.at = datetime(at)
+  SET h.at = at
 }
 WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
          WHERE field IS NOT NULL] AS missing
@@ -167,18 +169,18 @@ RETURN n, missing
 MERGE_INTERACTIONS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id, row[3] AS at, row[4] AS channel,
-     row[5] AS summary
+WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id,
+     datetime.fromepoch(row[3][0], row[3][1]) AS at, row[4] AS channel, row[5] AS summary
 OPTIONAL MATCH (c:Customer {id: customer_id})
 OPTIONAL MATCH (e:Employee {id: employee_id})
 OPTIONAL MATCH (old:Interaction {id: id})
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND e IS NOT NULL AND old IS NULL
-  CREATE (c)-[:HAD]->(:Interaction {id: id, at: datetime(at), channel: channel, summary: summary})-[:WITH]->(e)
+  CREATE (c)-[:HAD]->(:Interaction {id: id, at: at, channel: channel, summary: summary})-[:WITH]->(e)
 }
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND e IS NOT NULL AND old IS NOT NULL
-  SET old.at = datetime(at), old.channel = channel, old.summary = summary
+  SET old.at = at, old.channel = channel, old.summary = summary
   MERGE (c)-[:HAD]->(old)
   MERGE (old)-[:WITH]->(e)
 }
@@ -191,18 +193,19 @@ RETURN n, missing
 MERGE_TICKETS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS opened_at, row[3] AS closed_at,
+WITH n, row[0] AS id, row[1] AS customer_id, datetime.fromepoch(row[2][0], row[2][1]) AS opened_at,
+     CASE WHEN row[3] IS NOT NULL THEN datetime.fromepoch(row[3][0], row[3][1]) END AS closed_at,
      row[4] AS status, row[5] AS priority, row[6] AS subject
 OPTIONAL MATCH (c:Customer {id: customer_id})
 OPTIONAL MATCH (old:Ticket {id: id})
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND old IS NULL
-  CREATE (c)-[:RAISED]->(:Ticket {id: id, opened_at: datetime(opened_at), closed_at: datetime(closed_at),
+  CREATE (c)-[:RAISED]->(:Ticket {id: id, opened_at: opened_at, closed_at: closed_at,
                                   status: status, priority: priority, subject: subject})
 }
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND old IS NOT NULL
-  SET old.opened_at = datetime(opened_at), old.closed_at = datetime(closed_at), old.status = status,
+  SET old.opened_at = opened_at, old.closed_at = closed_at, old.status = status,
       old.priority = priority, old.subject = subject
   MERGE (c)-[:RAISED]->(old)
 }
@@ -213,14 +216,15 @@ RETURN n, ['customer_id'] AS missing
 MERGE_HAND_OFFS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row
-WITH n, row[0] AS ticket_id, row[1] AS employee_id, row[2] AS at, row[3] AS by_id, row[4] AS reason
+WITH n, row[0] AS ticket_id, row[1] AS employee_id, datetime.fromepoch(row[2][0], row[2][1]) AS at,
+     row[3] AS by_id, row[4] AS reason
 OPTIONAL MATCH (t:Ticket {id: ticket_id})
 OPTIONAL MATCH (e:Employee {id: employee_id})
 OPTIONAL MATCH (by:Employee {id: by_id})
 WITH n, at, by_id, reason, t, e, by_id IS NOT NULL AND by IS NULL AS by_missing
 CALL (*) {
   WITH * WHERE t IS NOT NULL AND e IS NOT NULL AND NOT by_missing
-  MERGE (t)-[a:ASSIGNED_TO {at: datetime(at)}]->(e)
+  MERGE (t)-[a:ASSIGNED_TO {at: at}]->(e)
   SET a.by = by_id, a.reason = reason
 }
 WITH n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,

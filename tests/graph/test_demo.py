@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import os
 import subprocess
@@ -439,5 +440,9 @@ def test_unknown_kinds_and_impossible_presets_are_refused() -> None:
 
 
 def _as_loaded(row: dict[str, object]) -> dict[str, object]:
-    """The row as the loader sends it: times as ISO 8601 text, everything else unchanged."""
-    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in row.items()}
+    """The row as the loader sends it: times as [epoch seconds, nanoseconds], the rest unchanged."""
+    return {key: _epoch_pair(value) if isinstance(value, datetime) else value for key, value in row.items()}
+
+
+def _epoch_pair(value: datetime) -> list[int]:
+    return [calendar.timegm(value.utctimetuple()), value.microsecond * 1000]
