@@ -140,6 +140,18 @@ async def test_rows_loaded_again_with_new_values_update_their_nodes_and_move_one
     ]
 
 
+def email(interaction_id: str, at: str, summary: str) -> dict[str, str]:
+    """An e-mail between customer C1 and employee E1 of `company_files`."""
+    return {
+        "id": interaction_id,
+        "customer_id": "C1",
+        "employee_id": "E1",
+        "at": at,
+        "channel": "EMAIL",
+        "summary": summary,
+    }
+
+
 async def test_rows_repeating_a_new_id_in_one_batch_load_as_if_merged_in_order(
     empty_graph: AsyncDriver, tmp_path: Path
 ) -> None:
@@ -147,13 +159,10 @@ async def test_rows_repeating_a_new_id_in_one_batch_load_as_if_merged_in_order(
     write_jsonl(
         tmp_path / "interaction.jsonl",
         [
-            {"id": "I1", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T10:00:00+00:00",
-             "channel": "EMAIL", "summary": "first word"},
-            {"id": "I2", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T11:00:00+00:00",
-             "channel": "EMAIL", "summary": "another matter"},
-            {"id": "I1", "customer_id": "C1", "employee_id": "E1", "at": "2026-10-01T10:00:00+00:00",
-             "channel": "EMAIL", "summary": "last word"},
-        ],  # fmt: skip
+            email("I1", "2026-10-01T10:00:00+00:00", "first word"),
+            email("I2", "2026-10-01T11:00:00+00:00", "another matter"),
+            email("I1", "2026-10-01T10:00:00+00:00", "last word"),
+        ],
     )
 
     report = await load(empty_graph, tmp_path, batch_size=10)
