@@ -68,10 +68,9 @@ CALL (e, m) {
   OPTIONAL MATCH (e)-[stale:REPORTS_TO]->(other:Employee) WHERE other <> m
   DELETE stale
 }
-WITH n, [field IN [CASE WHEN e IS NULL THEN 'employee_id' END, CASE WHEN m IS NULL THEN 'manager_id' END]
-         WHERE field IS NOT NULL] AS missing
-WHERE size(missing) > 0
-RETURN n, missing
+WITH n, e, m WHERE e IS NULL OR m IS NULL
+RETURN n, [field IN [CASE WHEN e IS NULL THEN 'employee_id' END, CASE WHEN m IS NULL THEN 'manager_id' END]
+           WHERE field IS NOT NULL] AS missing
 """
 
 MERGE_PRODUCTS: LiteralString = """
@@ -142,10 +141,9 @@ CALL (*) {
   MERGE (o)-[line:CONTAINS]->(p)
   SET line.quantity = quantity, line.price = price
 }
-WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NULL THEN 'product_id' END]
-         WHERE field IS NOT NULL] AS missing
-WHERE size(missing) > 0
-RETURN n, missing
+WITH n, o, p WHERE o IS NULL OR p IS NULL
+RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NULL THEN 'product_id' END]
+           WHERE field IS NOT NULL] AS missing
 """
 
 MERGE_ORDER_STEPS: LiteralString = """
@@ -160,10 +158,9 @@ CALL (*) {
   MERGE (o)-[h:HANDLED_BY {step: step}]->(e)
   SET h.at = at
 }
-WITH n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
-         WHERE field IS NOT NULL] AS missing
-WHERE size(missing) > 0
-RETURN n, missing
+WITH n, o, e WHERE o IS NULL OR e IS NULL
+RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
+           WHERE field IS NOT NULL] AS missing
 """
 
 MERGE_INTERACTIONS: LiteralString = """
@@ -184,10 +181,9 @@ CALL (*) {
   MERGE (c)-[:HAD]->(old)
   MERGE (old)-[:WITH]->(e)
 }
-WITH n, [field IN [CASE WHEN c IS NULL THEN 'customer_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
-         WHERE field IS NOT NULL] AS missing
-WHERE size(missing) > 0
-RETURN n, missing
+WITH n, c, e WHERE c IS NULL OR e IS NULL
+RETURN n, [field IN [CASE WHEN c IS NULL THEN 'customer_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
+           WHERE field IS NOT NULL] AS missing
 """
 
 MERGE_TICKETS: LiteralString = """
@@ -227,10 +223,9 @@ CALL (*) {
   MERGE (t)-[a:ASSIGNED_TO {at: at}]->(e)
   SET a.by = by_id, a.reason = reason
 }
-WITH n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,
-                   CASE WHEN by_missing THEN 'by_id' END] WHERE field IS NOT NULL] AS missing
-WHERE size(missing) > 0
-RETURN n, missing
+WITH n, t, e, by_missing WHERE t IS NULL OR e IS NULL OR by_missing
+RETURN n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,
+                     CASE WHEN by_missing THEN 'by_id' END] WHERE field IS NOT NULL] AS missing
 """
 
 MERGE_CUSTOMER_IDENTITIES: LiteralString = """
