@@ -137,8 +137,10 @@ class RowKind:
     # The loader keeps concurrent writers apart on them, so that two transactions do not wait
     # on, or deadlock over, the same node (see ``graph.loader``). Two cost a wait at the end of
     # each phase: measured, they pay for interactions (83 s down to 52-58 s, the same
-    # customers and employees in every batch) but not for order steps and lines, whose orders
-    # the writers rarely reach at the same moment.
+    # customers and employees in every batch) but not for order steps and lines. Order lines
+    # split by order (the writers then share only products) took 7.5 s where split by product
+    # they took 8.7-9.2 s (150,000 orders); order steps split either way took the same there,
+    # and split by order were slower on the `bench` preset, so they stay split by employee.
     partition: tuple[str, ...] = ()
 
     @property
