@@ -91,7 +91,7 @@ class BulkLoader:
         driver: AsyncDriver,
         database: str,
         *,
-        batch_size: int = 5000,
+        batch_size: int = 10_000,
         concurrency: int = 2,
         on_progress: ProgressCallback | None = None,
         keep_rejections: int = 10_000,
