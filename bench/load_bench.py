@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.load import process_cpu_seconds
 from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
-from graph.loader import BulkLoader
+from graph.loader import DEFAULT_BATCH_SIZE, BulkLoader
 from graph.rows import ROW_KINDS
 from graph.schema import apply_schema
 from server import local_neo4j
@@ -119,7 +119,7 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="bench", choices=sorted(PRESETS))
-    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--concurrency", type=int, default=2, help="concurrent write transactions")
     args = parser.parse_args()
     reference_before = reference_seconds()

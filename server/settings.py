@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.loader import DEFAULT_BATCH_SIZE
 from graph.service_levels import (
     DEFAULT_AT_RISK_SHARE,
     DEFAULT_RESOLVE_HOURS,
@@ -64,9 +65,7 @@ class Settings(BaseSettings):
     sources_enabled: bool = True
 
     # Loading.
-    # Rows per write transaction. Measured on the `bench` preset: 10,000 took 180-185 s where
-    # 5,000 took 191-193 s and 20,000 took 208 s, in runs side by side.
-    load_batch_size: int = 10_000
+    load_batch_size: int = DEFAULT_BATCH_SIZE
     demo_preset: str = "demo"
     demo_seed: int = 7
 
