@@ -42,7 +42,9 @@ async def run(
     driver = open_driver(uri, "neo4j", os.environ.get("CG_BENCH_NEO4J_PASSWORD", ""))
     try:
         if wipe:
-            await driver.execute_query(WIPE, database_="neo4j")
+            # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction, not in execute_query's.
+            async with driver.session(database="neo4j") as session:
+                await (await session.run(WIPE)).consume()
         await apply_schema(driver, "neo4j")
         company = DemoCompany(PRESETS[preset])
         progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
