@@ -8,6 +8,15 @@ returns, for each row that refers to a node that does not exist, the row's posit
 the batch and the ``missing`` fields. A row is thus written whole or not at all, and the
 good rows of a batch load.
 
+References that many rows of a batch share (an order's steps, an employee's interactions,
+the few hundred products) are looked up once per batch, not once per row: the loader sends
+such a kind's distinct ids of that field as a table (``$order_ids`` for ``order_id``, see
+``RowKind.tables``), each row carries its id's position in the table, and the statement
+finds the table's nodes in one pass, in table order, before it unwinds the rows. Measured on
+a warm Neo4j, 240,000 order steps took 4.0-4.5 s of Neo4j CPU against 5.6-6.2 s with a lookup
+per row, and 100,000 order lines 2.0-2.4 s against 2.4-2.8 s; interactions, whose customers
+rarely repeat within a batch, table only their employee.
+
 Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.rows``) and become DateTimes
 where they are named, with ``datetime.fromepoch``. Every write is idempotent: nodes are
 merged on ``id``, relationships on their endpoints plus what identifies them (a step, a
@@ -131,11 +140,22 @@ RETURN n, ['customer_id'] AS missing
 """
 
 MERGE_ORDER_LINES: LiteralString = """
+CALL () {
+  UNWIND range(0, size($order_ids) - 1) AS i
+  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
+  WITH i, o ORDER BY i
+  RETURN collect([o]) AS orders
+}
+CALL () {
+  UNWIND range(0, size($product_ids) - 1) AS i
+  OPTIONAL MATCH (p:Product {id: $product_ids[i]})
+  WITH i, p ORDER BY i
+  RETURN collect([p]) AS products
+}
 UNWIND range(0, size($rows) - 1) AS n
-WITH n, $rows[n] AS row
-WITH n, row[0] AS order_id, row[1] AS product_id, row[2] AS quantity, row[3] AS price
-OPTIONAL MATCH (o:Order {id: order_id})
-OPTIONAL MATCH (p:Product {id: product_id})
+WITH n, $rows[n] AS row, orders, products
+WITH n, row[0] AS order_id, row[1] AS product_id, row[2] AS quantity, row[3] AS price, orders, products
+WITH n, orders[order_id][0] AS o, products[product_id][0] AS p, quantity, price
 CALL (*) {
   WITH * WHERE o IS NOT NULL AND p IS NOT NULL
   MERGE (o)-[line:CONTAINS]->(p)
@@ -147,12 +167,23 @@ RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NUL
 """
 
 MERGE_ORDER_STEPS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($order_ids) - 1) AS i
+  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
+  WITH i, o ORDER BY i
+  RETURN collect([o]) AS orders
+}
+CALL () {
+  UNWIND range(0, size($employee_ids) - 1) AS i
+  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
+  WITH i, e ORDER BY i
+  RETURN collect([e]) AS employees
+}
 UNWIND range(0, size($rows) - 1) AS n
-WITH n, $rows[n] AS row
+WITH n, $rows[n] AS row, orders, employees
 WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step,
-     datetime.fromepoch(row[3][0], row[3][1]) AS at
-OPTIONAL MATCH (o:Order {id: order_id})
-OPTIONAL MATCH (e:Employee {id: employee_id})
+     datetime.fromepoch(row[3][0], row[3][1]) AS at, orders, employees
+WITH n, orders[order_id][0] AS o, employees[employee_id][0] AS e, step, at
 CALL (*) {
   WITH * WHERE o IS NOT NULL AND e IS NOT NULL
   MERGE (o)-[h:HANDLED_BY {step: step}]->(e)
@@ -164,12 +195,18 @@ RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NUL
 """
 
 MERGE_INTERACTIONS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($employee_ids) - 1) AS i
+  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
+  WITH i, e ORDER BY i
+  RETURN collect([e]) AS employees
+}
 UNWIND range(0, size($rows) - 1) AS n
-WITH n, $rows[n] AS row
+WITH n, $rows[n] AS row, employees
 WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id,
-     datetime.fromepoch(row[3][0], row[3][1]) AS at, row[4] AS channel, row[5] AS summary
+     datetime.fromepoch(row[3][0], row[3][1]) AS at, row[4] AS channel, row[5] AS summary, employees
+WITH n, id, customer_id, employees[employee_id][0] AS e, at, channel, summary
 OPTIONAL MATCH (c:Customer {id: customer_id})
-OPTIONAL MATCH (e:Employee {id: employee_id})
 OPTIONAL MATCH (old:Interaction {id: id})
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND e IS NOT NULL AND old IS NULL
@@ -210,12 +247,23 @@ RETURN n, ['customer_id'] AS missing
 """
 
 MERGE_HAND_OFFS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($ticket_ids) - 1) AS i
+  OPTIONAL MATCH (t:Ticket {id: $ticket_ids[i]})
+  WITH i, t ORDER BY i
+  RETURN collect([t]) AS tickets
+}
+CALL () {
+  UNWIND range(0, size($employee_ids) - 1) AS i
+  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
+  WITH i, e ORDER BY i
+  RETURN collect([e]) AS employees
+}
 UNWIND range(0, size($rows) - 1) AS n
-WITH n, $rows[n] AS row
+WITH n, $rows[n] AS row, tickets, employees
 WITH n, row[0] AS ticket_id, row[1] AS employee_id, datetime.fromepoch(row[2][0], row[2][1]) AS at,
-     row[3] AS by_id, row[4] AS reason
-OPTIONAL MATCH (t:Ticket {id: ticket_id})
-OPTIONAL MATCH (e:Employee {id: employee_id})
+     row[3] AS by_id, row[4] AS reason, tickets, employees
+WITH n, tickets[ticket_id][0] AS t, employees[employee_id][0] AS e, at, by_id, reason
 OPTIONAL MATCH (by:Employee {id: by_id})
 WITH n, at, by_id, reason, t, e, by_id IS NOT NULL AND by IS NULL AS by_missing
 CALL (*) {
@@ -229,10 +277,16 @@ RETURN n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NU
 """
 
 MERGE_CUSTOMER_IDENTITIES: LiteralString = """
+CALL () {
+  UNWIND range(0, size($owner_ids) - 1) AS i
+  OPTIONAL MATCH (c:Customer {id: $owner_ids[i]})
+  WITH i, c ORDER BY i
+  RETURN collect([c]) AS owners
+}
 UNWIND range(0, size($rows) - 1) AS n
-WITH n, $rows[n] AS row
-WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key
-OPTIONAL MATCH (c:Customer {id: owner_id})
+WITH n, $rows[n] AS row, owners
+WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key, owners
+WITH n, owners[owner_id][0] AS c, system, key
 OPTIONAL MATCH (old:ExternalId {id: system + ':' + key})
 CALL (*) {
   WITH * WHERE c IS NOT NULL AND old IS NULL

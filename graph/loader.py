@@ -87,6 +87,8 @@ class _Batch:
     kind: RowKind
     rows: list[Row] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
+    # The write statement's parameters, made with the batch when it is ready (see ``_ready``).
+    parameters: dict[str, object] | None = None
 
 
 class BulkLoader:
@@ -200,7 +202,7 @@ class BulkLoader:
                     pending = [[_Batch(kind) for _ in range(lanes)] for _ in range(phases)]
                     in_round = 0
             elif len(batch.rows) >= self._batch_size:
-                yield lane, _lock_ordered(batch)
+                yield lane, _ready(batch)
                 pending[0][lane] = _Batch(kind)
                 turn = (turn + 1) % lanes
         yield from self._phases(pending) if phases > 1 else _full_and_rest(pending[0], self._batch_size)
@@ -213,7 +215,8 @@ class BulkLoader:
     async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
         try:
             async with self._driver.session(database=self._database) as session:
-                outcome = await session.execute_write(_write_batch, batch.kind, batch.rows)
+                parameters = batch.parameters or _parameters(batch.kind, batch.rows)
+                outcome = await session.execute_write(_write_batch, batch.kind, batch.rows, parameters)
         except ClientError as exc:
             # Something in the batch the checks did not foresee: split it to isolate the bad rows.
             if len(batch.rows) == 1:
@@ -271,15 +274,15 @@ class _RareCollections:
 _rare_collections = _RareCollections()
 
 
-class _Rows(list[Row]):
-    """A batch's rows as the driver sends them, with a short ``repr``.
+class _Sent(list[Any]):
+    """A batch's rows or one of its tables as the driver sends them, with a short ``repr``.
 
     The driver formats every RUN's parameters for its debug log before it asks whether debug
     logging is on; for a batch of thousands of rows that text cost more than packing them.
     """
 
     def __repr__(self) -> str:
-        return f"<{len(self)} rows>"
+        return f"<{len(self)} items>"
 
 
 class _PhaseEnds:
@@ -316,7 +319,35 @@ def _full_and_rest(per_lane: list[_Batch], size: int) -> Iterator[tuple[int, _Ba
     for round_ in range(max(map(len, parts), default=0)):
         for lane, lane_parts in enumerate(parts):
             if round_ < len(lane_parts):
-                yield lane, _lock_ordered(lane_parts[round_])
+                yield lane, _ready(lane_parts[round_])
+
+
+def _ready(batch: _Batch) -> _Batch:
+    """The batch as it goes to a writer: sorted for locking, its parameters made."""
+    ordered = _lock_ordered(batch)
+    ordered.parameters = _parameters(ordered.kind, ordered.rows)
+    return ordered
+
+
+def _parameters(kind: RowKind, rows: list[Row]) -> dict[str, object]:
+    """The write statement's parameters: the rows and, for each tabled reference, its table.
+
+    A table lists the batch's distinct ids of that field in the order the rows first use them,
+    and the rows sent carry each id's position in it (see ``RowKind.tables``). The batch's own
+    rows keep the ids, for the reasons of rejections.
+    """
+    if not kind.tables:
+        return {"rows": _Sent(rows)}
+    sent = [row.copy() for row in rows]
+    parameters: dict[str, object] = {}
+    for name in kind.tables:
+        position = kind.position(name)
+        table: dict[object, int] = {}
+        for row in sent:
+            row[position] = table.setdefault(row[position], len(table))
+        parameters[f"{name}s"] = _Sent(table)
+    parameters["rows"] = _Sent(sent)
+    return parameters
 
 
 def _lock_ordered(batch: _Batch) -> _Batch:
@@ -346,10 +377,10 @@ def _sort_key(kind: RowKind, fields: list[str]) -> Callable[[Row], Any]:
 
 
 async def _write_batch(
-    tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row]
+    tx: AsyncManagedTransaction, kind: RowKind, rows: list[Row], parameters: dict[str, object]
 ) -> tuple[list[tuple[int, str]], Any]:
     """Write the batch in one statement; it reports the rows whose references point nowhere."""
-    result = await tx.run(kind.write, rows=_Rows(rows))
+    result = await tx.run(kind.write, parameters)
     missing: list[tuple[int, str]] = []
     labels = {reference.field: reference.label for reference in kind.references}
     async for record in result:

@@ -142,6 +142,9 @@ class RowKind:
     # they took 8.7-9.2 s (150,000 orders); order steps split either way took the same there,
     # and split by order were slower on the `bench` preset, so they stay split by employee.
     partition: tuple[str, ...] = ()
+    # Required references sent as a per-batch table of distinct ids, each row giving its id's
+    # position in it (see ``graph.load_queries``): those that many rows of a batch share.
+    tables: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -172,11 +175,20 @@ class RowKind:
 
 
 def _kind(
-    name: str, write: LiteralString, *fields: Field, refs: tuple[Reference, ...] = (), partition: tuple[str, ...] = ()
+    name: str,
+    write: LiteralString,
+    *fields: Field,
+    refs: tuple[Reference, ...] = (),
+    partition: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
 ) -> RowKind:
-    if len(partition) > 2 or not {reference.field for reference in refs}.issuperset(partition):
+    references = {reference.field for reference in refs}
+    if len(partition) > 2 or not references.issuperset(partition):
         raise ValueError(f"{name}: partition by one or two of its references")
-    return RowKind(name=name, fields=fields, references=refs, write=write, partition=partition)
+    required = {field.name for field in fields if field.required}
+    if not (references & required).issuperset(tables):
+        raise ValueError(f"{name}: only required references can be sent as tables")
+    return RowKind(name=name, fields=fields, references=refs, write=write, partition=partition, tables=tables)
 
 
 def _ref(field: str, label: str) -> Reference:
@@ -254,6 +266,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("price", _number),
         refs=(_ref("order_id", "Order"), _ref("product_id", "Product")),
         partition=("order_id",),
+        tables=("order_id", "product_id"),
     ),
     _kind(
         "order_step",
@@ -264,6 +277,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("at", _timestamp),
         refs=(_ref("order_id", "Order"), _ref("employee_id", "Employee")),
         partition=("employee_id",),
+        tables=("order_id", "employee_id"),
     ),
     _kind(
         "interaction",
@@ -276,6 +290,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("summary", _text),
         refs=(_ref("customer_id", "Customer"), _ref("employee_id", "Employee")),
         partition=("customer_id", "employee_id"),
+        tables=("employee_id",),
     ),
     _kind(
         "ticket",
@@ -300,6 +315,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("reason", _text),
         refs=(_ref("ticket_id", "Ticket"), _ref("employee_id", "Employee"), _ref("by_id", "Employee")),
         partition=("employee_id",),
+        tables=("ticket_id", "employee_id"),
     ),
     _kind(
         "customer_identity",
@@ -309,6 +325,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("key", _text),
         refs=(_ref("owner_id", "Customer"),),
         partition=("owner_id",),
+        tables=("owner_id",),
     ),
     _kind(
         "employee_identity",
