@@ -17,6 +17,17 @@ a warm Neo4j, 240,000 order steps took 4.0-4.5 s of Neo4j CPU against 5.6-6.2 s 
 per row, and 100,000 order lines 2.0-2.4 s against 2.4-2.8 s; interactions, whose customers
 rarely repeat within a batch, table only their employee.
 
+Order lines and steps, the most numerous relationships, do not ``MERGE``: a ``MERGE`` that
+creates a relationship locks both its nodes until the transaction ends, and the loader's two
+writers, kept apart on orders, then queue on the products and employees they share. Their
+statements lock only the order, with ``SET o:Order`` (adding a label the node already has
+takes its write lock and changes nothing), look for the relationship and create it if it is
+missing. A second transaction writing the same line or step waits on that lock and then
+finds it, so concurrent loads still write it once; rows in one statement see each other's
+writes, since a ``CALL`` subquery runs row by row. On a warm Neo4j with two writers, 100,000
+order lines took 1.4-2.1 s against 2.1-2.3 s and 240,000 order steps 4.0-5.1 s against
+5.1-6.0 s.
+
 Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.rows``) and become DateTimes
 where they are named, with ``datetime.fromepoch``. Every write is idempotent: nodes are
 merged on ``id``, relationships on their endpoints plus what identifies them (a step, a
@@ -158,8 +169,11 @@ WITH n, row[0] AS order_id, row[1] AS product_id, row[2] AS quantity, row[3] AS 
 WITH n, orders[order_id][0] AS o, products[product_id][0] AS p, quantity, price
 CALL (*) {
   WITH * WHERE o IS NOT NULL AND p IS NOT NULL
-  MERGE (o)-[line:CONTAINS]->(p)
-  SET line.quantity = quantity, line.price = price
+  SET o:Order
+  WITH *
+  OPTIONAL MATCH (o)-[old:CONTAINS]->(p)
+  CALL (*) { WITH * WHERE old IS NULL CREATE (o)-[:CONTAINS {quantity: quantity, price: price}]->(p) }
+  CALL (*) { WITH * WHERE old IS NOT NULL SET old.quantity = quantity, old.price = price }
 }
 WITH n, o, p WHERE o IS NULL OR p IS NULL
 RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NULL THEN 'product_id' END]
@@ -186,8 +200,11 @@ WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step,
 WITH n, orders[order_id][0] AS o, employees[employee_id][0] AS e, step, at
 CALL (*) {
   WITH * WHERE o IS NOT NULL AND e IS NOT NULL
-  MERGE (o)-[h:HANDLED_BY {step: step}]->(e)
-  SET h.at = at
+  SET o:Order
+  WITH *
+  OPTIONAL MATCH (o)-[old:HANDLED_BY {step: step}]->(e)
+  CALL (*) { WITH * WHERE old IS NULL CREATE (o)-[:HANDLED_BY {step: step, at: at}]->(e) }
+  CALL (*) { WITH * WHERE old IS NOT NULL SET old.at = at }
 }
 WITH n, o, e WHERE o IS NULL OR e IS NULL
 RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]

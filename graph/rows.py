@@ -138,9 +138,8 @@ class RowKind:
     # on, or deadlock over, the same node (see ``graph.loader``). Two cost a wait at the end of
     # each phase: measured, they pay for interactions (83 s down to 52-58 s, the same
     # customers and employees in every batch) but not for order steps and lines. Order lines
-    # split by order (the writers then share only products) took 7.5 s where split by product
-    # they took 8.7-9.2 s (150,000 orders); order steps split either way took the same there,
-    # and split by order were slower on the `bench` preset, so they stay split by employee.
+    # and steps are split by order: their statements lock only the order (see
+    # ``graph.load_queries``), so the writers do not wait on the products and employees they share.
     partition: tuple[str, ...] = ()
     # Required references sent as a per-batch table of distinct ids, each row giving its id's
     # position in it (see ``graph.load_queries``): those that many rows of a batch share.
@@ -276,7 +275,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("step", _choice(OrderStep)),
         Field("at", _timestamp),
         refs=(_ref("order_id", "Order"), _ref("employee_id", "Employee")),
-        partition=("employee_id",),
+        partition=("order_id",),
         tables=("order_id", "employee_id"),
     ),
     _kind(

@@ -411,3 +411,41 @@ async def test_rows_sharing_references_in_a_batch_each_connect_the_nodes_they_na
         records, _, _ = await empty_graph.execute_query(query, database_=DATABASE)
         links = sorted(map(repr, (record["link"] for record in records)))
         assert links == sorted(repr(expected(row)) for row in company.rows(kind)), kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [
+        ("order_line", {"order_id": "O1", "product_id": "P1", "quantity": 2, "price": 9.5}),
+        ("order_step", {"order_id": "O1", "employee_id": "E1", "step": "SALE", "at": "2026-01-01T00:00:00Z"}),
+    ],
+)
+async def test_two_transactions_writing_the_same_relationship_leave_one(
+    empty_graph: AsyncDriver, kind: str, raw: dict[str, object]
+) -> None:
+    from graph.loader import _parameters
+
+    await empty_graph.execute_query(
+        "CREATE (:Order {id: 'O1'}), (:Product {id: 'P1'}), (:Employee {id: 'E1'})", database_=DATABASE
+    )
+    row_kind = ROW_KINDS_BY_NAME[kind]
+    parameters = _parameters(row_kind, [row_kind.parse(raw)])
+
+    async with empty_graph.session(database=DATABASE) as first, empty_graph.session(database=DATABASE) as second:
+        held = await first.begin_transaction()
+        await (await held.run(row_kind.write, parameters)).consume()
+
+        async def write_again() -> None:
+            tx = await second.begin_transaction()
+            await (await tx.run(row_kind.write, parameters)).consume()
+            await tx.commit()
+
+        racing = asyncio.create_task(write_again())
+        await asyncio.sleep(0.5)
+        waited = not racing.done()  # the second waits for the first's lock on the order
+        await held.commit()
+        await racing
+
+    records, _, _ = await empty_graph.execute_query("MATCH (:Order)-[r]->() RETURN count(r) AS n", database_=DATABASE)
+    assert waited
+    assert records[0]["n"] == 1
