@@ -138,8 +138,9 @@ class RowKind:
     # on, or deadlock over, the same node (see ``graph.loader``). Two cost a wait at the end of
     # each phase: measured, they pay for interactions (83 s down to 52-58 s, the same
     # customers and employees in every batch) but not for order steps and lines. Order lines
-    # and steps are split by order: their statements lock only the order (see
-    # ``graph.load_queries``), so the writers do not wait on the products and employees they share.
+    # and steps are split by order, hand-offs by ticket: their statements lock only that node
+    # (see ``graph.load_queries``), so the writers do not wait on the products and employees
+    # they share.
     partition: tuple[str, ...] = ()
     # Required references sent as a per-batch table of distinct ids, each row giving its id's
     # position in it (see ``graph.load_queries``): those that many rows of a batch share.
@@ -313,7 +314,7 @@ ROW_KINDS: tuple[RowKind, ...] = (
         Field("by_id", _text, required=False),
         Field("reason", _text),
         refs=(_ref("ticket_id", "Ticket"), _ref("employee_id", "Employee"), _ref("by_id", "Employee")),
-        partition=("employee_id",),
+        partition=("ticket_id",),
         tables=("ticket_id", "employee_id"),
     ),
     _kind(

@@ -418,6 +418,7 @@ async def test_rows_sharing_references_in_a_batch_each_connect_the_nodes_they_na
     [
         ("order_line", {"order_id": "O1", "product_id": "P1", "quantity": 2, "price": 9.5}),
         ("order_step", {"order_id": "O1", "employee_id": "E1", "step": "SALE", "at": "2026-01-01T00:00:00Z"}),
+        ("hand_off", {"ticket_id": "T1", "employee_id": "E1", "at": "2026-01-01T00:00:00Z", "reason": "billing"}),
     ],
 )
 async def test_two_transactions_writing_the_same_relationship_leave_one(
@@ -426,7 +427,8 @@ async def test_two_transactions_writing_the_same_relationship_leave_one(
     from graph.loader import _parameters
 
     await empty_graph.execute_query(
-        "CREATE (:Order {id: 'O1'}), (:Product {id: 'P1'}), (:Employee {id: 'E1'})", database_=DATABASE
+        "CREATE (:Order {id: 'O1'}), (:Product {id: 'P1'}), (:Employee {id: 'E1'}), (:Ticket {id: 'T1'})",
+        database_=DATABASE,
     )
     row_kind = ROW_KINDS_BY_NAME[kind]
     parameters = _parameters(row_kind, [row_kind.parse(raw)])
@@ -442,10 +444,10 @@ async def test_two_transactions_writing_the_same_relationship_leave_one(
 
         racing = asyncio.create_task(write_again())
         await asyncio.sleep(0.5)
-        waited = not racing.done()  # the second waits for the first's lock on the order
+        waited = not racing.done()  # the second waits for the first's lock on the order or ticket
         await held.commit()
         await racing
 
-    records, _, _ = await empty_graph.execute_query("MATCH (:Order)-[r]->() RETURN count(r) AS n", database_=DATABASE)
+    records, _, _ = await empty_graph.execute_query("MATCH ()-[r]->() RETURN count(r) AS n", database_=DATABASE)
     assert waited
     assert records[0]["n"] == 1
