@@ -93,7 +93,9 @@ def start(
 
     ``bulk_load`` picks the JVM's throughput collector (Parallel GC) instead of G1: a load's
     large transactions make G1 copy gigabytes of live state per young collection (about 11% of
-    the run in pauses, measured), while an API server wants G1's short pauses.
+    the run in pauses, measured), while an API server wants G1's short pauses. It also has the
+    database checkpoint rarely (see the launcher): during a load, every checkpoint stalled
+    the commits on the disk for a second or two.
     """
     home = home.resolve()
     current = running(home)
@@ -124,6 +126,8 @@ def start(
         str(port),
         "--page-cache-mb",
         str(page_cache_mb),
+        "--bulk-load",
+        str(bulk_load).lower(),
     ]
     log_path = _log_file(home)
     log_offset = log_path.stat().st_size if log_path.exists() else 0
