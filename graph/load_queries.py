@@ -50,6 +50,53 @@ from __future__ import annotations
 
 from typing import LiteralString
 
+# A batch's table of distinct ids (see the module docstring), found in table order: each
+# fragment leads the statements of the kinds that send that table.
+_FIND_ORDERS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($order_ids) - 1) AS i
+  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
+  WITH i, o ORDER BY i
+  RETURN collect([o]) AS orders
+}
+"""
+
+_FIND_PRODUCTS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($product_ids) - 1) AS i
+  OPTIONAL MATCH (p:Product {id: $product_ids[i]})
+  WITH i, p ORDER BY i
+  RETURN collect([p]) AS products
+}
+"""
+
+_FIND_EMPLOYEES: LiteralString = """
+CALL () {
+  UNWIND range(0, size($employee_ids) - 1) AS i
+  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
+  WITH i, e ORDER BY i
+  RETURN collect([e]) AS employees
+}
+"""
+
+_FIND_TICKETS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($ticket_ids) - 1) AS i
+  OPTIONAL MATCH (t:Ticket {id: $ticket_ids[i]})
+  WITH i, t ORDER BY i
+  RETURN collect([t]) AS tickets
+}
+"""
+
+_FIND_CUSTOMER_OWNERS: LiteralString = """
+CALL () {
+  UNWIND range(0, size($owner_ids) - 1) AS i
+  OPTIONAL MATCH (c:Customer {id: $owner_ids[i]})
+  WITH i, c ORDER BY i
+  RETURN collect([c]) AS owners
+}
+"""
+
 MERGE_DEPARTMENTS: LiteralString = """
 UNWIND $rows AS row
 WITH row[0] AS id, row[1] AS name, row[2] AS kind, row[3] AS function
@@ -152,19 +199,10 @@ WITH n, c WHERE c IS NULL
 RETURN n, ['customer_id'] AS missing
 """
 
-MERGE_ORDER_LINES: LiteralString = """
-CALL () {
-  UNWIND range(0, size($order_ids) - 1) AS i
-  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
-  WITH i, o ORDER BY i
-  RETURN collect([o]) AS orders
-}
-CALL () {
-  UNWIND range(0, size($product_ids) - 1) AS i
-  OPTIONAL MATCH (p:Product {id: $product_ids[i]})
-  WITH i, p ORDER BY i
-  RETURN collect([p]) AS products
-}
+MERGE_ORDER_LINES: LiteralString = (
+    _FIND_ORDERS
+    + _FIND_PRODUCTS
+    + """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row, orders, products
 WITH n, row[0] AS order_id, row[1] AS product_id, row[2] AS quantity, row[3] AS price, orders, products
@@ -181,20 +219,12 @@ WITH n, o, p WHERE o IS NULL OR p IS NULL
 RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN p IS NULL THEN 'product_id' END]
            WHERE field IS NOT NULL] AS missing
 """
+)
 
-MERGE_ORDER_STEPS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($order_ids) - 1) AS i
-  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
-  WITH i, o ORDER BY i
-  RETURN collect([o]) AS orders
-}
-CALL () {
-  UNWIND range(0, size($employee_ids) - 1) AS i
-  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
-  WITH i, e ORDER BY i
-  RETURN collect([e]) AS employees
-}
+MERGE_ORDER_STEPS: LiteralString = (
+    _FIND_ORDERS
+    + _FIND_EMPLOYEES
+    + """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row, orders, employees
 WITH n, row[0] AS order_id, row[1] AS employee_id, row[2] AS step,
@@ -212,14 +242,11 @@ WITH n, o, e WHERE o IS NULL OR e IS NULL
 RETURN n, [field IN [CASE WHEN o IS NULL THEN 'order_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
            WHERE field IS NOT NULL] AS missing
 """
+)
 
-MERGE_INTERACTIONS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($employee_ids) - 1) AS i
-  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
-  WITH i, e ORDER BY i
-  RETURN collect([e]) AS employees
-}
+MERGE_INTERACTIONS: LiteralString = (
+    _FIND_EMPLOYEES
+    + """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row, employees
 WITH n, row[0] AS id, row[1] AS customer_id, row[2] AS employee_id,
@@ -241,6 +268,7 @@ WITH n, c, e WHERE c IS NULL OR e IS NULL
 RETURN n, [field IN [CASE WHEN c IS NULL THEN 'customer_id' END, CASE WHEN e IS NULL THEN 'employee_id' END]
            WHERE field IS NOT NULL] AS missing
 """
+)
 
 MERGE_TICKETS: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
@@ -265,19 +293,10 @@ WITH n, c WHERE c IS NULL
 RETURN n, ['customer_id'] AS missing
 """
 
-MERGE_HAND_OFFS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($ticket_ids) - 1) AS i
-  OPTIONAL MATCH (t:Ticket {id: $ticket_ids[i]})
-  WITH i, t ORDER BY i
-  RETURN collect([t]) AS tickets
-}
-CALL () {
-  UNWIND range(0, size($employee_ids) - 1) AS i
-  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
-  WITH i, e ORDER BY i
-  RETURN collect([e]) AS employees
-}
+MERGE_HAND_OFFS: LiteralString = (
+    _FIND_TICKETS
+    + _FIND_EMPLOYEES
+    + """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row, tickets, employees
 WITH n, row[0] AS ticket_id, row[1] AS employee_id, datetime.fromepoch(row[2][0], row[2][1]) AS at,
@@ -297,14 +316,11 @@ WITH n, t, e, by_missing WHERE t IS NULL OR e IS NULL OR by_missing
 RETURN n, [field IN [CASE WHEN t IS NULL THEN 'ticket_id' END, CASE WHEN e IS NULL THEN 'employee_id' END,
                      CASE WHEN by_missing THEN 'by_id' END] WHERE field IS NOT NULL] AS missing
 """
+)
 
-MERGE_CUSTOMER_IDENTITIES: LiteralString = """
-CALL () {
-  UNWIND range(0, size($owner_ids) - 1) AS i
-  OPTIONAL MATCH (c:Customer {id: $owner_ids[i]})
-  WITH i, c ORDER BY i
-  RETURN collect([c]) AS owners
-}
+MERGE_CUSTOMER_IDENTITIES: LiteralString = (
+    _FIND_CUSTOMER_OWNERS
+    + """
 UNWIND range(0, size($rows) - 1) AS n
 WITH n, $rows[n] AS row, owners
 WITH n, row[0] AS owner_id, row[1] AS system, row[2] AS key, owners
@@ -322,6 +338,7 @@ CALL (*) {
 WITH n, c WHERE c IS NULL
 RETURN n, ['owner_id'] AS missing
 """
+)
 
 MERGE_EMPLOYEE_IDENTITIES: LiteralString = """
 UNWIND range(0, size($rows) - 1) AS n
