@@ -134,7 +134,6 @@ class BulkLoader:
             while (batch := await lane.get()) is not None:
                 async with translated():
                     await self._write(batch, kind_report, report)
-                lane.task_done()
                 if self._on_progress is not None:
                     self._on_progress(kind.name, kind_report.read)
 
@@ -145,15 +144,11 @@ class BulkLoader:
                 # Rows are read, parsed and batched in a thread: done here, making a batch would hold
                 # the event loop for its whole length, and the writers could neither hand Neo4j
                 # their next batch nor take its answer meanwhile, leaving Neo4j idle.
-                # The next batch is made while this one waits for its lane or its phase to end.
+                # The next batch is made while this one waits for its lane.
                 batches = self._batches(kind, raw_rows, kind_report, report)
                 ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                 while (made := await ahead) is not None:
                     ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
-                    if isinstance(made, _PhaseEnds):
-                        for lane in lanes:
-                            await lane.join()
-                        continue
                     number, batch = made
                     await lanes[number].put(batch)
                 for lane in lanes:
@@ -164,24 +159,18 @@ class BulkLoader:
 
     def _batches(
         self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport
-    ) -> Iterator[tuple[int, _Batch] | _PhaseEnds]:
-        """Full batches with the lane (writer) each goes to, and the ends of phases.
+    ) -> Iterator[tuple[int, _Batch]]:
+        """Full batches with the lane (writer) each goes to, then each lane's rest.
 
         Concurrent writers must not change the same node: each would wait for the other's commit.
-        A kind partitioned by one reference (see ``RowKind.partition``) gives each of its nodes
-        to one lane, the one with the fewest rows when the node is first seen. A kind partitioned
-        by two (an interaction adds a relationship to its customer and to its employee) gives
-        each side's nodes to groups that way and a row to the lane of its first group; its
-        rows load in phases, phase ``p`` taking the rows whose second group is ``lane + p``, so
-        the writers of one phase share no node on either side. The loader lets a phase finish
-        before the next begins. Kinds without a partition take turns.
+        A kind partitioned by a reference (see ``RowKind.partition``) gives each of its nodes to
+        one lane, the one with the fewest rows when the node is first seen. Kinds without a
+        partition take turns.
         """
         lanes = self._concurrency
-        positions = [kind.position(field) for field in kind.partition]
-        groups = [_Groups(lanes) for _ in positions]
-        phases = lanes if len(positions) == 2 else 1
-        pending = [[_Batch(kind) for _ in range(lanes)] for _ in range(phases)]
-        in_round = 0
+        position = kind.position(kind.partition) if kind.partition else None
+        groups = _Groups(lanes)
+        pending = [_Batch(kind) for _ in range(lanes)]
         turn = 0
         for origin, raw in raw_rows:
             kind_report.read += 1
@@ -190,27 +179,17 @@ class BulkLoader:
             except RowError as exc:
                 self._reject(report, kind_report, Rejection(origin, kind.name, str(exc)))
                 continue
-            lane = groups[0].of(row[positions[0]]) if positions else turn
-            phase = (groups[1].of(row[positions[1]]) - lane) % lanes if phases > 1 else 0
-            batch = pending[phase][lane]
+            lane = groups.of(row[position]) if position is not None else turn
+            batch = pending[lane]
             batch.rows.append(row)
             batch.origins.append(origin)
-            if phases > 1:
-                in_round += 1
-                if in_round >= self._batch_size * lanes * phases * _BATCHES_PER_PHASE:
-                    yield from self._phases(pending)
-                    pending = [[_Batch(kind) for _ in range(lanes)] for _ in range(phases)]
-                    in_round = 0
-            elif len(batch.rows) >= self._batch_size:
+            if len(batch.rows) >= self._batch_size:
                 yield lane, _ready(batch)
-                pending[0][lane] = _Batch(kind)
+                pending[lane] = _Batch(kind)
                 turn = (turn + 1) % lanes
-        yield from self._phases(pending) if phases > 1 else _full_and_rest(pending[0], self._batch_size)
-
-    def _phases(self, pending: list[list[_Batch]]) -> Iterator[tuple[int, _Batch] | _PhaseEnds]:
-        for phase in pending:
-            yield from _full_and_rest(phase, self._batch_size)
-            yield _PHASE_ENDS
+        for lane, batch in enumerate(pending):
+            if batch.rows:
+                yield lane, _ready(batch)
 
     async def _write(self, batch: _Batch, kind_report: KindReport, report: LoadReport) -> None:
         try:
@@ -285,17 +264,6 @@ class _Sent(list[Any]):
         return f"<{len(self)} items>"
 
 
-class _PhaseEnds:
-    """Marks where the writers finish what they have before the next batches go out."""
-
-
-_PHASE_ENDS = _PhaseEnds()
-
-# Rows a lane gets in one phase of a kind partitioned by two references, in batches: more
-# means fewer waits at the ends of phases, and more rows held in memory.
-_BATCHES_PER_PHASE = 3
-
-
 class _Groups:
     """Which of ``count`` groups each node (by id) belongs to; a new node joins the smallest."""
 
@@ -304,22 +272,12 @@ class _Groups:
         self._rows = [0] * count
 
     def of(self, node_id: object) -> int:
-        if node_id is None:  # the row changes no node on this side: any group will do
+        if node_id is None:  # the row changes no node the kind is split by: any group will do
             group = self._rows.index(min(self._rows))
         elif (group := self._group_of.get(node_id, -1)) < 0:
             group = self._group_of[node_id] = self._rows.index(min(self._rows))
         self._rows[group] += 1
         return group
-
-
-def _full_and_rest(per_lane: list[_Batch], size: int) -> Iterator[tuple[int, _Batch]]:
-    """Each lane's rows in batches of ``size`` at most, sorted for locking, lanes taking turns."""
-    parts = [[_Batch(batch.kind, batch.rows[start : start + size], batch.origins[start : start + size])
-              for start in range(0, len(batch.rows), size)] for batch in per_lane]  # fmt: skip
-    for round_ in range(max(map(len, parts), default=0)):
-        for lane, lane_parts in enumerate(parts):
-            if round_ < len(lane_parts):
-                yield lane, _ready(lane_parts[round_])
 
 
 def _ready(batch: _Batch) -> _Batch:
@@ -360,8 +318,7 @@ def _lock_ordered(batch: _Batch) -> _Batch:
     fields = [reference.field for reference in batch.kind.references]
     if not fields:
         return batch
-    partition = batch.kind.partition
-    fields = [*(field for field in fields if field not in partition), *partition]
+    fields = sorted(fields, key=lambda field: field == batch.kind.partition)  # the partition's last
     rows = batch.rows
     keys: list[Any] = list(map(_sort_key(batch.kind, fields), rows))
     order = sorted(range(len(rows)), key=keys.__getitem__)
