@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from neo4j import AsyncDriver
+from starlette.requests import Request
+from starlette.responses import Response
 
 from server.app import create_app
 from server.settings import Settings
@@ -49,6 +51,27 @@ async def test_errors_and_other_routes_carry_a_request_id_too(client: httpx.Asyn
         "x-request-id"
     ]
     assert (await client.get("/healthz")).headers["x-request-id"]
+
+
+async def test_an_unhandled_error_answers_500_with_the_request_id_it_was_logged_under(
+    demo_graph: AsyncDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(), driver=demo_graph)
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    app.add_route("/broken", broken)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        response = await http.get("/broken", headers={"x-request-id": "req-500"})
+
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-500"
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-500"}
+    assert "a bug" not in response.text  # the cause goes to the log, not to the caller
+    logged = [record for record in caplog.records if record.getMessage() == "unhandled error in GET /broken"]
+    assert logged and logged[0].exc_info is not None
 
 
 async def test_no_cors_headers_unless_origins_are_configured(client: httpx.AsyncClient) -> None:
