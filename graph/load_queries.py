@@ -50,52 +50,26 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-# A batch's table of distinct ids (see the module docstring), found in table order: each
-# fragment leads the statements of the kinds that send that table.
-_FIND_ORDERS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($order_ids) - 1) AS i
-  OPTIONAL MATCH (o:Order {id: $order_ids[i]})
-  WITH i, o ORDER BY i
-  RETURN collect([o]) AS orders
-}
-"""
 
-_FIND_PRODUCTS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($product_ids) - 1) AS i
-  OPTIONAL MATCH (p:Product {id: $product_ids[i]})
-  WITH i, p ORDER BY i
-  RETURN collect([p]) AS products
-}
-"""
+def _find_table(label: LiteralString, table: LiteralString, found: LiteralString) -> LiteralString:
+    """The nodes of a batch's table of distinct ids (see the module docstring), in table order.
 
-_FIND_EMPLOYEES: LiteralString = """
-CALL () {
-  UNWIND range(0, size($employee_ids) - 1) AS i
-  OPTIONAL MATCH (e:Employee {id: $employee_ids[i]})
-  WITH i, e ORDER BY i
-  RETURN collect([e]) AS employees
-}
-"""
+    ``$<table>`` holds the ids; the nodes come out as ``found``, a list of one-item lists
+    (``[null]`` for an id with no node), and the fragment leads the statements of the kinds
+    that send that table.
+    """
+    return (
+        "\nCALL () {\n  UNWIND range(0, size($" + table + ") - 1) AS i\n"
+        "  OPTIONAL MATCH (n:" + label + " {id: $" + table + "[i]})\n"
+        "  WITH i, n ORDER BY i\n  RETURN collect([n]) AS " + found + "\n}\n"
+    )
 
-_FIND_TICKETS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($ticket_ids) - 1) AS i
-  OPTIONAL MATCH (t:Ticket {id: $ticket_ids[i]})
-  WITH i, t ORDER BY i
-  RETURN collect([t]) AS tickets
-}
-"""
 
-_FIND_CUSTOMER_OWNERS: LiteralString = """
-CALL () {
-  UNWIND range(0, size($owner_ids) - 1) AS i
-  OPTIONAL MATCH (c:Customer {id: $owner_ids[i]})
-  WITH i, c ORDER BY i
-  RETURN collect([c]) AS owners
-}
-"""
+_FIND_ORDERS = _find_table("Order", "order_ids", "orders")
+_FIND_PRODUCTS = _find_table("Product", "product_ids", "products")
+_FIND_EMPLOYEES = _find_table("Employee", "employee_ids", "employees")
+_FIND_TICKETS = _find_table("Ticket", "ticket_ids", "tickets")
+_FIND_CUSTOMER_OWNERS = _find_table("Customer", "owner_ids", "owners")
 
 MERGE_DEPARTMENTS: LiteralString = """
 UNWIND $rows AS row
