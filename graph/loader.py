@@ -78,7 +78,8 @@ class LoadReport:
         return sum(kind.nodes_created + kind.relationships_created for kind in self.kinds)
 
 
-# Called after each batch with (kind, rows read so far in this kind).
+# Called after each batch with (kind, rows of this kind done so far): written or rejected
+# while loading, read while preparing (see ``BulkLoader.prepare``).
 ProgressCallback = Callable[[str, int], None]
 
 
@@ -89,6 +90,19 @@ class _Batch:
     origins: list[Origin] = field(default_factory=list)
     # The write statement's parameters, made with the batch when it is ready (see ``_ready``).
     parameters: dict[str, object] | None = None
+
+
+@dataclass(slots=True)
+class PreparedLoad:
+    """Batches made by ``BulkLoader.prepare``, kind by kind, ready to write."""
+
+    report: LoadReport = field(default_factory=LoadReport)
+    kinds: list[tuple[RowKind, KindReport, list[tuple[int, _Batch]]]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def batches(self) -> int:
+        return sum(len(batches) for _, _, batches in self.kinds)
 
 
 class BulkLoader:
@@ -121,13 +135,49 @@ class BulkLoader:
                 kind_report = KindReport(kind=kind.name)
                 report.kinds.append(kind_report)
                 kind_started = time.perf_counter()
-                await self._load_kind(kind, raw_rows, kind_report, report)
+                await self._load_kind(kind, self._batches(kind, raw_rows, kind_report, report), kind_report, report)
                 kind_report.seconds = time.perf_counter() - kind_started
         report.seconds = time.perf_counter() - started
         return report
 
-    async def _load_kind(self, kind: RowKind, raw_rows: RawRows, kind_report: KindReport, report: LoadReport) -> None:
-        """Parse batches here while ``concurrency`` writers send earlier ones to Neo4j, each its own lane."""
+    def prepare(self, stream: Iterable[tuple[RowKind, RawRows]]) -> PreparedLoad:
+        """Read, check and batch every row now, holding the batches in memory; send nothing.
+
+        ``load_prepared`` then writes them as ``load`` would. The two halves tell how fast
+        the database takes batches from what reading and batching them costs (see
+        ``bench.load_bench --prepared``); a load that must fit in memory gains nothing by it.
+        """
+        prepared = PreparedLoad()
+        started = time.perf_counter()
+        with _rare_collections():
+            for kind, raw_rows in stream:
+                kind_report = KindReport(kind=kind.name)
+                prepared.report.kinds.append(kind_report)
+                batches = []
+                for made in self._batches(kind, raw_rows, kind_report, prepared.report):
+                    batches.append(made)
+                    if self._on_progress is not None:
+                        self._on_progress(kind.name, kind_report.read)
+                prepared.kinds.append((kind, kind_report, batches))
+        prepared.seconds = time.perf_counter() - started
+        return prepared
+
+    async def load_prepared(self, prepared: PreparedLoad) -> LoadReport:
+        """Write what ``prepare`` made; the report also holds the rows ``prepare`` rejected."""
+        report = prepared.report
+        started = time.perf_counter()
+        with _rare_collections():
+            for kind, kind_report, batches in prepared.kinds:
+                kind_started = time.perf_counter()
+                await self._load_kind(kind, iter(batches), kind_report, report)
+                kind_report.seconds = time.perf_counter() - kind_started
+        report.seconds = time.perf_counter() - started
+        return report
+
+    async def _load_kind(
+        self, kind: RowKind, batches: Iterator[tuple[int, _Batch]], kind_report: KindReport, report: LoadReport
+    ) -> None:
+        """Take batches here while ``concurrency`` writers send earlier ones to Neo4j, each its own lane."""
         lanes: list[asyncio.Queue[_Batch | None]] = [asyncio.Queue(maxsize=1) for _ in range(self._concurrency)]
 
         async def writer(lane: asyncio.Queue[_Batch | None]) -> None:
@@ -135,7 +185,7 @@ class BulkLoader:
                 async with translated():
                     await self._write(batch, kind_report, report)
                 if self._on_progress is not None:
-                    self._on_progress(kind.name, kind_report.read)
+                    self._on_progress(kind.name, kind_report.loaded + kind_report.rejected)
 
         try:
             async with asyncio.TaskGroup() as writers:
@@ -145,7 +195,6 @@ class BulkLoader:
                 # the event loop for its whole length, and the writers could neither hand Neo4j
                 # their next batch nor take its answer meanwhile, leaving Neo4j idle.
                 # The next batch is made while this one waits for its lane.
-                batches = self._batches(kind, raw_rows, kind_report, report)
                 ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
                 while (made := await ahead) is not None:
                     ahead = asyncio.ensure_future(asyncio.to_thread(next, batches, None))

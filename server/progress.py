@@ -15,9 +15,15 @@ class LoadProgress:
     """A loader ``on_progress`` callback that shows how far each row kind has got."""
 
     def __init__(
-        self, totals: dict[str, int] | None = None, *, stream: TextIO = sys.stderr, every: float = 5.0
+        self,
+        totals: dict[str, int] | None = None,
+        *,
+        stream: TextIO = sys.stderr,
+        every: float = 5.0,
+        verb: str = "loading",
     ) -> None:
         self._totals = totals or {}
+        self._verb = verb
         self._stream = stream
         self._every = every
         self._interactive = stream.isatty()
@@ -25,22 +31,24 @@ class LoadProgress:
         self._bar: tqdm[Any] | None = None
         self._last_line = 0.0
 
-    def __call__(self, kind: str, read: int) -> None:
+    def __call__(self, kind: str, done: int) -> None:
         if kind != self._kind:
             self.close()
             self._kind = kind
             if self._interactive:
-                self._bar = tqdm(total=self._totals.get(kind), desc=f"{kind:>17}", unit=" rows", file=self._stream)
+                self._bar = tqdm(
+                    total=self._totals.get(kind), desc=f"{self._verb} {kind:<17}", unit=" rows", file=self._stream
+                )
         if self._bar is not None:
-            self._bar.update(read - self._bar.n)
+            self._bar.update(done - self._bar.n)
             return
         now = time.monotonic()
         if now - self._last_line >= self._every:
             self._last_line = now
             total = self._totals.get(kind)
-            share = f" ({read / total:.0%})" if total else ""
+            share = f" ({done / total:.0%})" if total else ""
             of_total = f"/{total:,}" if total else ""
-            print(f"loading {kind}: {read:,}{of_total} rows{share}", file=self._stream, flush=True)
+            print(f"{self._verb} {kind}: {done:,}{of_total} rows{share}", file=self._stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -293,6 +293,38 @@ async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_sa
     assert await fingerprint(empty_graph) == uninterrupted
 
 
+async def test_a_prepared_load_sends_nothing_until_written_then_ends_as_a_streamed_one(
+    empty_graph: AsyncDriver,
+) -> None:
+    from tests.conftest import wipe
+    from tests.graph.fingerprint import fingerprint
+
+    await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
+    streamed = await fingerprint(empty_graph)
+    await wipe(empty_graph)
+    departments = ROW_KINDS_BY_NAME["department"]
+    bad_department = [("extra:1", {**DEPARTMENTS[0], "id": ""})]
+    progress: list[tuple[str, int]] = []
+    loader = BulkLoader(empty_graph, DATABASE, batch_size=50, on_progress=lambda *step: progress.append(step))
+
+    prepared = loader.prepare([(departments, bad_department), *tiny_stream()])
+
+    assert (await graph_counts(empty_graph, DATABASE)).total_nodes == 0
+    # Preparing shows the rows read, kind by kind (the last call of a kind has them all).
+    assert dict(progress) == {kind.kind: kind.read for kind in prepared.report.kinds}
+    progress.clear()
+
+    report = await loader.load_prepared(prepared)
+
+    assert await fingerprint(empty_graph) == streamed
+    assert [(rejection.origin, rejection.reason) for rejection in report.rejections] == [
+        ("extra:1", "missing required field 'id'")
+    ]
+    # Writing shows the rows done, and ends with every row of a kind loaded or rejected.
+    assert dict(progress) == {kind.kind: kind.loaded + kind.rejected for kind in report.kinds}
+    assert all(kind.loaded + kind.rejected == kind.read for kind in report.kinds)
+
+
 def test_interactions_keep_each_customer_to_one_writer_and_take_employee_locks_in_order() -> None:
     interactions = ROW_KINDS_BY_NAME["interaction"]
     raw = [
