@@ -4,7 +4,9 @@ Orders are numbered in time order and cut into blocks (about 2,000 in all). Each
 from generators of its own: a *plan* (how many orders of each status and line count, from the
 block's age alone), a *core* (time and customer of each order), *lines* and *steps*. Asking
 for one kind regenerates only what it needs, and ``count`` needs only the plans, so counting
-half a million orders' steps takes milliseconds.
+half a million orders' steps takes milliseconds. Rows come typed, as ``graph.rows`` parses
+them (values in field order, times as ``[epoch seconds, 0]``): the loader takes them as they
+are, and ``DemoCompany.rows`` turns them into mappings for everyone else.
 """
 
 from __future__ import annotations
@@ -12,14 +14,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from random import Random
 
 from graph.demo_draws import Timeline, compose, seeded
 from graph.demo_org import CURRENCIES, World
 from graph.model import Function, OrderStatus, OrderStep
-
-Row = dict[str, object]
+from graph.rows import Row
 
 STATUSES = (
     OrderStatus.PLACED,
@@ -80,14 +80,14 @@ class Orders:
             rng = seeded(self._seed, "order_line", number)
             for index, placed, customer, status, line_count in self._core(number, world):
                 lines = self._lines(rng, world, customer, line_count)
-                yield {
-                    "id": f"O{index + 1:07d}",
-                    "customer_id": customers.ids[customer],
-                    "placed_at": datetime.fromtimestamp(placed, UTC),
-                    "status": STATUSES[status].value,
-                    "total": round(sum(quantity * price for _, quantity, price in lines), 2),
-                    "currency": CURRENCIES[customers.currency[customer]],
-                }
+                yield [
+                    f"O{index + 1:07d}",
+                    customers.ids[customer],
+                    [placed, 0],
+                    STATUSES[status].value,
+                    round(sum(quantity * price for _, quantity, price in lines), 2),
+                    CURRENCIES[customers.currency[customer]],
+                ]
 
     def order_lines(self, world: World) -> Iterator[Row]:
         products = world.catalogue.products
@@ -96,17 +96,11 @@ class Orders:
             for index, _, customer, _, line_count in self._core(number, world):
                 order_id = f"O{index + 1:07d}"
                 for product, quantity, price in self._lines(rng, world, customer, line_count):
-                    yield {
-                        "order_id": order_id,
-                        "product_id": products[product].id,
-                        "quantity": quantity,
-                        "price": price,
-                    }
+                    yield [order_id, products[product].id, quantity, price]
 
     def order_steps(self, world: World) -> Iterator[Row]:
         customers, organisation = world.customers, world.organisation
         latest = self._now - 60
-        fromtimestamp = datetime.fromtimestamp
         for number in range(self._timeline.blocks):
             rng = seeded(self._seed, "order_step", number)
             random, expovariate = rng.random, rng.expovariate
@@ -129,12 +123,7 @@ class Orders:
                     else:
                         pool = organisation.desk(STEP_FUNCTIONS[step], region)
                         employee = pool[int(random() * len(pool))]
-                    yield {
-                        "order_id": order_id,
-                        "employee_id": employee,
-                        "step": STEPS[step],
-                        "at": fromtimestamp(at, UTC),
-                    }
+                    yield [order_id, employee, STEPS[step], [at, 0]]
 
     def _plan(self, number: int) -> tuple[list[int], list[int]]:
         rng = seeded(self._seed, "order_plan", number)

@@ -119,7 +119,9 @@ class Interactions:
     def count(self) -> int:
         return self._timeline.events
 
-    def rows(self, world: World) -> Iterator[Row]:
+    def rows(self, world: World) -> Iterator[list[object]]:
+        """Interactions typed as ``graph.rows`` parses them (times as ``[epoch seconds, 0]``),
+        the biggest kind: the loader takes them as they are (see ``DemoCompany.typed_rows``)."""
         customers, organisation = world.customers, world.organisation
         functions = list(CONTACT_MIX)
         function_totals = list(accumulate(CONTACT_MIX.values()))
@@ -128,7 +130,6 @@ class Interactions:
         summaries = self._summaries(world, functions)
         sales = functions.index(Function.SALES)
         since, weights = customers.since, world.customers_by_contacts
-        fromtimestamp = datetime.fromtimestamp
         for number in range(self._timeline.blocks):
             rng = seeded(self._seed, "interaction", number)
             random, at = rng.random, self._timeline.at
@@ -145,14 +146,14 @@ class Interactions:
                     pool = organisation.pool(functions[function], customers.region[customer])
                     employee = pool[int(random() * len(pool))]
                 options = summaries[function][channel]
-                yield {
-                    "id": f"I{index + 1:07d}",
-                    "customer_id": customers.ids[customer],
-                    "employee_id": employee,
-                    "at": fromtimestamp(when, UTC),
-                    "channel": channels[function][channel],
-                    "summary": options[int(random() * len(options))],
-                }
+                yield [
+                    f"I{index + 1:07d}",
+                    customers.ids[customer],
+                    employee,
+                    [when, 0],
+                    channels[function][channel],
+                    options[int(random() * len(options))],
+                ]
 
     def _summaries(self, world: World, functions: list[Function]) -> list[list[list[str]]]:
         """Ready-made summaries per function and channel, naming a few popular products."""

@@ -8,7 +8,7 @@ in load order: every reference points to a kind that comes earlier.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -174,6 +174,37 @@ class RowKind:
             except RowError as exc:
                 raise RowError(f"field '{field.name}': {exc}") from None
         return row
+
+    def as_raw(self, row: Row) -> dict[str, object]:
+        """The mapping that ``parse`` turns into ``row``: the inverse of ``parse``.
+
+        Times become ``datetime``s in UTC; every other value is already what a reader gives.
+        """
+        raw: dict[str, object] = {}
+        for field, value in zip(self.fields, row, strict=True):
+            if field.parse is _timestamp and isinstance(value, list):
+                seconds, nanoseconds = value
+                value = datetime.fromtimestamp(seconds, UTC).replace(microsecond=nanoseconds // 1_000)
+            raw[field.name] = value
+        return raw
+
+
+@dataclass(frozen=True, slots=True)
+class TypedRows:
+    """Rows already in their kind's typed form, as ``RowKind.parse`` returns them.
+
+    The demo generator makes its big kinds so (see ``graph.demo``): the loader takes them
+    without parsing them again, which is a third of its work on such rows, and still checks
+    their references. Row ``n`` (from 1) comes from ``<origin>#<n>``.
+    """
+
+    origin: str
+    rows: Iterable[Row]
+
+    def numbered(self) -> Iterator[tuple[str, Row]]:
+        origin = self.origin
+        for number, row in enumerate(self.rows, start=1):
+            yield f"{origin}#{number}", row
 
 
 def _kind(

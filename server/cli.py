@@ -22,7 +22,7 @@ from graph import files
 from graph.counts import GraphCounts, graph_counts
 from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader, LoadReport, RawRows
-from graph.rows import ROW_KINDS, RowKind
+from graph.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import export_sdl
 from server import local_neo4j
 from server.bootstrap import connected_graph, ensure_neo4j
@@ -38,8 +38,7 @@ EXIT_REJECTED_ROWS = 3
 
 def demo_stream(company: DemoCompany) -> Iterator[tuple[RowKind, RawRows]]:
     for kind in ROW_KINDS:
-        rows = company.rows(kind.name)
-        yield kind, ((f"demo:{kind.name}#{number}", row) for number, row in enumerate(rows, start=1))
+        yield kind, TypedRows(f"demo:{kind.name}", company.typed_rows(kind.name))
 
 
 def format_counts(counts: GraphCounts) -> str:

@@ -148,6 +148,16 @@ def test_every_row_parses_unchanged_with_its_row_kind(preset: str) -> None:
 
 
 @pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_typed_rows_are_the_rows_parsed_and_turn_back_into_them(preset: str) -> None:
+    company = DemoCompany(PRESETS[preset])
+    for kind, rows in generated(preset).items():
+        row_kind = ROW_KINDS_BY_NAME[kind]
+        typed = list(company.typed_rows(kind))
+        assert typed == [row_kind.parse(row) for row in rows], kind
+        assert [row_kind.as_raw(row) for row in typed] == rows, kind
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
 def test_every_reference_points_to_a_row_generated_earlier(preset: str) -> None:
     seen: dict[str, set[object]] = defaultdict(set)
     checked = 0

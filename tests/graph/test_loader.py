@@ -14,7 +14,7 @@ from graph import files
 from graph.counts import graph_counts
 from graph.loader import BulkLoader, KindReport, LoadReport
 from graph.neo4j_errors import translated
-from graph.rows import ROW_KINDS_BY_NAME
+from graph.rows import ROW_KINDS_BY_NAME, TypedRows
 
 DATABASE = "neo4j"
 
@@ -323,6 +323,30 @@ async def test_a_prepared_load_sends_nothing_until_written_then_ends_as_a_stream
     # Writing shows the rows done, and ends with every row of a kind loaded or rejected.
     assert dict(progress) == {kind.kind: kind.loaded + kind.rejected for kind in report.kinds}
     assert all(kind.loaded + kind.rejected == kind.read for kind in report.kinds)
+
+
+async def test_typed_rows_skip_parsing_but_not_the_reference_check(empty_graph: AsyncDriver) -> None:
+    departments, employees = ROW_KINDS_BY_NAME["department"], ROW_KINDS_BY_NAME["employee"]
+    typed = TypedRows(
+        "typed",
+        [
+            ["E1", "Ada Park", "ada@example.com", "Agent", "D1"],
+            ["E2", "Bo Lund", "bo@example.com", "Agent", "D404"],
+        ],
+    )
+
+    report = await BulkLoader(empty_graph, DATABASE).load(
+        [(departments, TypedRows("typed", [departments.parse(DEPARTMENTS[0])])), (employees, typed)]
+    )
+
+    assert [(rejection.origin, rejection.reason) for rejection in report.rejections] == [
+        ("typed#2", "department_id 'D404': no Department with that id")
+    ]
+    records, _, _ = await empty_graph.execute_query(
+        "MATCH (e:Employee)-[:WORKS_IN]->(d:Department) RETURN e.id AS e, d.id AS d"
+    )
+    assert [(record["e"], record["d"]) for record in records] == [("E1", "D1")]
+    assert [kind.read for kind in report.kinds] == [1, 2]
 
 
 def test_interactions_keep_each_customer_to_one_writer_and_take_employee_locks_in_order() -> None:
