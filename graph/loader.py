@@ -372,16 +372,16 @@ def _parameters(kind: RowKind, rows: list[Row]) -> dict[str, object]:
 
 
 def _lock_ordered(batch: _Batch) -> _Batch:
-    """The batch sorted by the nodes it refers to.
+    """The batch sorted by the shared nodes it refers to.
 
     Concurrent batches then take their locks on shared nodes in the same order, which keeps
     them from deadlocking each other. The nodes a kind is partitioned by are not shared
-    between concurrent writers, so its other references lead the order.
+    between concurrent writers, so they do not take part, and a kind that refers to nothing
+    else keeps its order. The sort is stable: rows that share their nodes keep theirs.
     """
-    fields = [reference.field for reference in batch.kind.references]
+    fields = [reference.field for reference in batch.kind.references if reference.field != batch.kind.partition]
     if not fields:
         return batch
-    fields = sorted(fields, key=lambda field: field == batch.kind.partition)  # the partition's last
     rows = batch.rows
     keys: list[Any] = list(map(_sort_key(batch.kind, fields), rows))
     order = sorted(range(len(rows)), key=keys.__getitem__)
