@@ -269,15 +269,23 @@ async def test_loading_the_demo_company_twice_leaves_identical_counts(empty_grap
     assert await graph_counts(empty_graph, DATABASE) == counts
 
 
-async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_same_graph(
-    empty_graph: AsyncDriver,
-) -> None:
+async def tiny_company_fingerprint(driver: AsyncDriver) -> object:
+    """The graph the tiny demo company loads into, taken from a load that is then wiped."""
     from tests.conftest import wipe
     from tests.graph.fingerprint import fingerprint
 
-    await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
-    uninterrupted = await fingerprint(empty_graph)
-    await wipe(empty_graph)
+    await BulkLoader(driver, DATABASE, batch_size=50).load(tiny_stream())
+    graph = await fingerprint(driver)
+    await wipe(driver)
+    return graph
+
+
+async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_same_graph(
+    empty_graph: AsyncDriver,
+) -> None:
+    from tests.graph.fingerprint import fingerprint
+
+    uninterrupted = await tiny_company_fingerprint(empty_graph)
 
     def stop_after_a_few_batches(kind: str, read: int) -> None:
         if kind == "order_line" and read >= 200:
@@ -296,12 +304,9 @@ async def test_a_load_interrupted_between_batches_and_run_again_ends_with_the_sa
 async def test_a_prepared_load_sends_nothing_until_written_then_ends_as_a_streamed_one(
     empty_graph: AsyncDriver,
 ) -> None:
-    from tests.conftest import wipe
     from tests.graph.fingerprint import fingerprint
 
-    await BulkLoader(empty_graph, DATABASE, batch_size=50).load(tiny_stream())
-    streamed = await fingerprint(empty_graph)
-    await wipe(empty_graph)
+    streamed = await tiny_company_fingerprint(empty_graph)
     departments = ROW_KINDS_BY_NAME["department"]
     bad_department = [("extra:1", {**DEPARTMENTS[0], "id": ""})]
     progress: list[tuple[str, int]] = []
