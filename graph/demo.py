@@ -4,10 +4,10 @@
 each of which passes that kind's ``parse`` unchanged; ``typed_rows(kind)`` yields them parsed,
 which the big kinds are made as; ``count(kind)`` says how many without generating them. The
 same preset and seed always give the same rows, whatever order the kinds are asked for in:
-every part draws from a ``random.Random`` of its own, seeded from the seed,
-the kind and the block. Small kinds (departments, employees, products, customers) are built
-once and held; the big ones (orders, lines, steps, interactions, tickets, hand-offs) are
-generated a block at a time. All times lie before ``DEMO_NOW``, the demo company's "now".
+every part draws from a ``random.Random`` of its own, seeded from the seed, the kind and the
+block. Small kinds (departments, employees, products, customers) are built once and held;
+the big ones (orders, lines, steps, interactions, tickets, hand-offs) are generated a block
+at a time. All times lie before ``DEMO_NOW``, the demo company's "now".
 
 The work is split one way: this module (API, presets, identities) uses ``graph.demo_orders``
 (orders, lines, steps) and ``graph.demo_service`` (interactions, tickets, hand-offs), which use
@@ -171,8 +171,8 @@ class DemoCompany:
 
         The big kinds (orders, their lines and steps, interactions: 4.9 of the ``bench``
         preset's 5.5 million rows) are generated in that form, and the loader takes them
-        without parsing (see ``graph.rows.TypedRows``): that saves the loader about 20 of its
-        100 seconds of CPU on the ``bench`` preset.
+        without parsing (see ``graph.rows.TypedRows``): with statements that write nothing,
+        its CPU for those four kinds fell from 89.6 s to 80.5 s.
         """
         if kind in self._typed:
             return self._typed[kind]()

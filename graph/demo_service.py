@@ -19,6 +19,7 @@ from graph import demo_text as text
 from graph.demo_draws import Timeline, compose, seeded
 from graph.demo_org import Organisation, World
 from graph.model import Channel, Function, Priority, TicketStatus
+from graph.rows import Row as TypedRow
 
 Row = dict[str, object]
 DAY = 86400.0
@@ -119,7 +120,7 @@ class Interactions:
     def count(self) -> int:
         return self._timeline.events
 
-    def rows(self, world: World) -> Iterator[list[object]]:
+    def rows(self, world: World) -> Iterator[TypedRow]:
         """Interactions typed as ``graph.rows`` parses them (times as ``[epoch seconds, 0]``),
         the biggest kind: the loader takes them as they are (see ``DemoCompany.typed_rows``)."""
         customers, organisation = world.customers, world.organisation

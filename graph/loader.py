@@ -130,16 +130,7 @@ class BulkLoader:
 
     async def load(self, stream: Iterable[tuple[RowKind, RawRows]]) -> LoadReport:
         report = LoadReport()
-        started = time.perf_counter()
-        with _rare_collections():
-            for kind, raw_rows in stream:
-                kind_report = KindReport(kind=kind.name)
-                report.kinds.append(kind_report)
-                kind_started = time.perf_counter()
-                await self._load_kind(kind, self._batches(kind, raw_rows, kind_report, report), kind_report, report)
-                kind_report.seconds = time.perf_counter() - kind_started
-        report.seconds = time.perf_counter() - started
-        return report
+        return await self._write_kinds(report, self._kinds(stream, report))
 
     def prepare(self, stream: Iterable[tuple[RowKind, RawRows]]) -> PreparedLoad:
         """Read, check and batch every row now, holding the batches in memory; send nothing.
@@ -151,26 +142,39 @@ class BulkLoader:
         prepared = PreparedLoad()
         started = time.perf_counter()
         with _rare_collections():
-            for kind, raw_rows in stream:
-                kind_report = KindReport(kind=kind.name)
-                prepared.report.kinds.append(kind_report)
-                batches = []
-                for made in self._batches(kind, raw_rows, kind_report, prepared.report):
-                    batches.append(made)
+            for kind, kind_report, batches in self._kinds(stream, prepared.report):
+                made = []
+                for batch in batches:
+                    made.append(batch)
                     if self._on_progress is not None:
                         self._on_progress(kind.name, kind_report.read)
-                prepared.kinds.append((kind, kind_report, batches))
+                prepared.kinds.append((kind, kind_report, made))
         prepared.seconds = time.perf_counter() - started
         return prepared
 
     async def load_prepared(self, prepared: PreparedLoad) -> LoadReport:
         """Write what ``prepare`` made; the report also holds the rows ``prepare`` rejected."""
-        report = prepared.report
+        kinds = ((kind, kind_report, iter(batches)) for kind, kind_report, batches in prepared.kinds)
+        return await self._write_kinds(prepared.report, kinds)
+
+    def _kinds(
+        self, stream: Iterable[tuple[RowKind, RawRows]], report: LoadReport
+    ) -> Iterator[tuple[RowKind, KindReport, Iterator[tuple[int, _Batch]]]]:
+        """Each kind of the stream with its report, added to ``report``, and its batches made as read."""
+        for kind, raw_rows in stream:
+            kind_report = KindReport(kind=kind.name)
+            report.kinds.append(kind_report)
+            yield kind, kind_report, self._batches(kind, raw_rows, kind_report, report)
+
+    async def _write_kinds(
+        self, report: LoadReport, kinds: Iterable[tuple[RowKind, KindReport, Iterator[tuple[int, _Batch]]]]
+    ) -> LoadReport:
+        """Write the kinds one after the other, timing each and the whole."""
         started = time.perf_counter()
         with _rare_collections():
-            for kind, kind_report, batches in prepared.kinds:
+            for kind, kind_report, batches in kinds:
                 kind_started = time.perf_counter()
-                await self._load_kind(kind, iter(batches), kind_report, report)
+                await self._load_kind(kind, batches, kind_report, report)
                 kind_report.seconds = time.perf_counter() - kind_started
         report.seconds = time.perf_counter() - started
         return report
