@@ -6,6 +6,12 @@ trip per level. The answer depends only on the query document, which the HTTP en
 once and caches, so it is cached by the field's AST node: one walk per document, not per
 parent. ``@skip``/``@include`` are not evaluated: a field they may drop counts as asked for,
 which only means reading a little more than needed.
+
+Fragments are expanded as graphql-core collects fields: each named fragment once per
+selection set, however often it is spread there. Expanding every spread instead made a
+document of thirty fragments, each spreading the next twice, cost 2^30 steps. The walk is
+iterative (no recursion limit to hit) and stops after ``_MAX_FIELDS`` fields: past that the
+look-ahead only misses a read-ahead, which costs a round trip, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -29,22 +35,43 @@ from resolvers.context import Info
 from resolvers.pagination import forward_window
 
 _MAX_CACHED = 4096
+_MAX_FIELDS = 10_000
 # id(field node) -> (the node, kept so its id is not reused while cached; names asked on nodes)
 _asked_on_nodes: dict[int, tuple[FieldNode, frozenset[str]]] = {}
+# id(selection set) -> (the selection set, kept likewise; its fields with fragments expanded)
+_fields_of: dict[int, tuple[SelectionSetNode, tuple[FieldNode, ...]]] = {}
 
 
-def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
-    found: list[FieldNode] = []
+def _fields(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[FieldNode, ...]:
+    """The fields of a selection set in document order, fragments expanded once each (see the module docstring)."""
     if selection_set is None:
-        return found
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
+        return ()
+    cached = _fields_of.get(id(selection_set))
+    if cached is not None and cached[0] is selection_set:
+        return cached[1]
+    found: list[FieldNode] = []
+    expanded: set[str] = set()
+    pending = [iter(selection_set.selections)]
+    while pending and len(found) < _MAX_FIELDS:
+        selection = next(pending[-1], None)
+        if selection is None:
+            pending.pop()
+        elif isinstance(selection, FieldNode):
             found.append(selection)
         elif isinstance(selection, InlineFragmentNode):
-            found += _fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            found += _fields(fragments[selection.name.value].selection_set, fragments)
-    return found
+            pending.append(iter(selection.selection_set.selections))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in expanded:
+                expanded.add(name)
+                pending.append(iter(fragments[name].selection_set.selections))
+    if len(_fields_of) >= _MAX_CACHED:
+        _fields_of.clear()
+    fields = tuple(found)
+    _fields_of[id(selection_set)] = (selection_set, fields)
+    return fields
 
 
 def _names_on_nodes(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> frozenset[str]:
