@@ -14,6 +14,11 @@ Whenever a value is not simply valid (null for a non-null field, a value its typ
 the field is executed the ordinary way, so errors, their paths and null propagation are
 exactly graphql-core's. With middleware (the federated tracing) every field takes the
 ordinary way, so each one is seen.
+
+The executor also keeps a request's errors within its budget (``Context.budget``): past
+``max_errors`` located errors, a failing field is still null (and still nulls its non-null
+parents), but its error is only counted, not built: locating an error in a long document and
+carrying thousands of them was what made a flood of failing fields slow.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from graphql import (
+    GraphQLError,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     is_leaf_type,
+    is_non_null_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
 from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -37,6 +45,11 @@ from strawberry.types.fields.resolver import StrawberryResolver
 from strawberry.types.info import Info
 
 _PLAIN_ATTRIBUTE = "__plain_attribute__"
+
+
+class _OmittedError(GraphQLError):
+    """An error past the request's cap: counted once, carried up only to null its non-null parents."""
+
 
 # (response name, attribute, leaf type, non-null) for the plain fields of a selection; the
 # other fields of the selection, for graphql-core.
@@ -145,6 +158,24 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(executed, dict):
             return _merged(executed, values, grouped_field_set)
         return _merged_later(executed, values, grouped_field_set)
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        budget = getattr(self.context_value, "budget", None)
+        if isinstance(raw_error, _OmittedError):
+            pass  # counted where it was raised; it only nulls this field now
+        elif budget is None or len(self.collected_errors.errors) < budget.max_errors:
+            super().handle_field_error(raw_error, return_type, field_details_list, path)
+            return
+        else:
+            budget.omitted_errors += 1
+        if self.error_propagation and is_non_null_type(return_type):
+            raise _OmittedError("left out", path=path.as_list())
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan:
         # graphql-core collects a selection once per execution and hands the same grouped field
