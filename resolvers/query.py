@@ -10,7 +10,7 @@ import strawberry
 from domain.errors import BadUserInputError, NotFoundError
 from graph import model
 from graph.store import Entity
-from resolvers import trace_fields
+from resolvers import cost, trace_fields
 from resolvers.context import Info
 from resolvers.inputs import (
     CustomerFilter,
@@ -31,7 +31,7 @@ from resolvers.inputs import (
     TicketSortField,
 )
 from resolvers.lookahead import customer_pages_asked, journey_page_asked
-from resolvers.pagination import Connection, connection, window
+from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, window
 from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 T = TypeVar("T")
@@ -108,7 +108,10 @@ class Query:
             record = await loaders.customer.load(id)
         return Customer.from_record(_found(record, "customer", id))
 
-    @strawberry.field(description="Customers, filtered, sorted and paged.")
+    @strawberry.field(
+        description="Customers, filtered, sorted and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def customers(
         self,
         info: Info,
@@ -131,7 +134,10 @@ class Query:
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return Order.from_record(_found(await info.context.loaders.order.load(id), "order", id))
 
-    @strawberry.field(description="Orders, filtered, sorted (newest first by default) and paged.")
+    @strawberry.field(
+        description="Orders, filtered, sorted (newest first by default) and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def orders(
         self,
         info: Info,
@@ -153,7 +159,10 @@ class Query:
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         return Product.from_record(_found(await info.context.loaders.product.load(id), "product", id))
 
-    @strawberry.field(description="Products, filtered, sorted and paged.")
+    @strawberry.field(
+        description="Products, filtered, sorted and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def products(
         self,
         info: Info,
@@ -176,7 +185,10 @@ class Query:
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
         return Employee.from_record(_found(await info.context.loaders.employee.load(id), "employee", id))
 
-    @strawberry.field(description="Employees by name, filtered and paged.")
+    @strawberry.field(
+        description="Employees by name, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def employees(
         self,
         info: Info,
@@ -197,7 +209,10 @@ class Query:
     async def department(self, info: Info, id: strawberry.ID) -> Department | None:
         return Department.from_record(_found(await info.context.loaders.department.load(id), "department", id))
 
-    @strawberry.field(description="Departments by name, filtered and paged.")
+    @strawberry.field(
+        description="Departments by name, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def departments(
         self,
         info: Info,
@@ -218,7 +233,10 @@ class Query:
     async def interaction(self, info: Info, id: strawberry.ID) -> Interaction | None:
         return Interaction.from_record(_found(await info.context.loaders.interaction.load(id), "interaction", id))
 
-    @strawberry.field(description="Interactions, newest first by default, filtered and paged.")
+    @strawberry.field(
+        description="Interactions, newest first by default, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def interactions(
         self,
         info: Info,
@@ -239,7 +257,10 @@ class Query:
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
         return Ticket.from_record(_found(await info.context.loaders.ticket.load(id), "ticket", id))
 
-    @strawberry.field(description="Tickets, filtered, sorted (newest first by default) and paged.")
+    @strawberry.field(
+        description="Tickets, filtered, sorted (newest first by default) and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+    )
     async def tickets(
         self,
         info: Info,

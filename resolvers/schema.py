@@ -18,7 +18,7 @@ Query = merge_types("Query", (EntityQuery, TraceQuery))
 def build_schema() -> strawberry.federation.Schema:
     schema = strawberry.federation.Schema(
         query=Query,
-        federation_version="2.7",
+        federation_version="2.9",
         execution_context_class=PlainFieldExecutor,
         extensions=[lambda: MaskErrors(should_mask_error=lambda error: not is_public(error))],
     )
