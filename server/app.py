@@ -26,15 +26,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
+from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
+from server.limits import RequestLimits
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.settings import Settings
 from server.sources_config import SourceRegistry
@@ -109,14 +112,15 @@ def create_app(
             if own_driver:
                 await active.close()
 
-    def context_for(_: Request) -> Context:
+    def context_for(_: Request, budget: RequestBudget) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
         return Context(
-            store=services.store,
+            store=services.store.within(budget),
             max_page_size=settings.max_page_size,
             service_levels=service_levels,
             sources=services.sources,
+            budget=budget,
         )
 
     async def healthz(_: Request) -> Response:
@@ -150,7 +154,14 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    endpoint = GraphQLEndpoint(schema._schema, context_for, playground, executor_class=PlainFieldExecutor)
+    endpoint = GraphQLEndpoint(
+        schema._schema,
+        context_for,
+        playground,
+        executor_class=PlainFieldExecutor,
+        limits=RequestLimits.of(settings),
+        cost_model=CostModel.of(schema._schema, settings.max_page_size),
+    )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),

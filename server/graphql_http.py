@@ -11,10 +11,18 @@
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
+
+Every request is held to its ``RequestLimits`` (``server/limits.py``): a body over the size
+limit is refused while it streams in (``413``); a document over its token count, depth,
+aliases, root fields or estimated cost is refused before it runs, each with its own
+``extensions.code``; what runs does so within a deadline (``REQUEST_TIMEOUT`` past it), a cap
+on Cypher statements at once and a cap on errors reported. Each response carries the
+operation's estimated cost in ``extensions.cost``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -33,14 +41,19 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
+    specified_rules,
     validate,
 )
+from graphql.validation import MaxIntrospectionDepthRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from resolvers.errors import format_error
+from domain.budget import RequestBudget
+from resolvers.cost import CostModel
+from resolvers.documents import DocumentLimits, parse_document, shape_errors
+from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
+from server.limits import CostGuard, RequestLimits
 
 logger = logging.getLogger("customer_graph.http")
 
@@ -49,14 +62,21 @@ JSON = "application/json"
 MAX_BODY_BYTES = 1_000_000
 
 
+# graphql-core's rules, and its recommended bound on how deep introspection lists may nest.
+VALIDATION_RULES = (*specified_rules, MaxIntrospectionDepthRule)
+
+
 class RequestError(Exception):
     """The HTTP request itself is wrong: answered with ``status`` and a JSON error."""
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: Mapping[str, str] | None = None, code: str = "BAD_REQUEST"
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +93,12 @@ class Prepared:
 
 
 class DocumentCache:
-    """Parsed and validated documents by query text; least recently used ones go first."""
+    """Parsed, measured and validated documents by query text; least recently used ones go first."""
 
-    def __init__(self, schema: GraphQLSchema, size: int = 512) -> None:
+    def __init__(self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None) -> None:
         self._schema = schema
         self._size = size
+        self._limits = limits or DocumentLimits()
         self._documents: OrderedDict[str, Prepared] = OrderedDict()
 
     def prepare(self, query: str) -> Prepared:
@@ -86,11 +107,13 @@ class DocumentCache:
             self._documents.move_to_end(query)
             return prepared
         try:
-            document = parse(query)
+            document = parse_document(query, self._limits.max_tokens)
         except GraphQLError as error:
             prepared = Prepared(None, [error])
         else:
-            prepared = Prepared(document, list(validate(self._schema, document)))
+            # A document over a limit is refused before validation, which can be slow on it.
+            refused = shape_errors(document, self._limits)
+            prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
         self._documents[query] = prepared
         if len(self._documents) > self._size:
             self._documents.popitem(last=False)
@@ -115,7 +138,7 @@ def wants_html(request: Request) -> bool:
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
 
 
-async def read_request(request: Request) -> GraphQLRequest:
+async def read_request(request: Request, max_body_bytes: int = MAX_BODY_BYTES) -> GraphQLRequest:
     if request.method == "GET":
         params = request.query_params
         return _graphql_request(
@@ -127,9 +150,7 @@ async def read_request(request: Request) -> GraphQLRequest:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise RequestError(415, "send the GraphQL request as application/json")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise RequestError(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+    body = await read_body(request, max_body_bytes)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -139,6 +160,23 @@ async def read_request(request: Request) -> GraphQLRequest:
     return _graphql_request(
         payload.get("query"), payload.get("variables"), payload.get("operationName"), payload.get("extensions")
     )
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, refused (``413``) as soon as it is known to be over ``max_bytes``: by its declared
+    length, or while it streams in, so an oversize body is never held whole."""
+    too_large = RequestError(413, f"the request body is over {max_bytes} bytes", code="PAYLOAD_TOO_LARGE")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _json_param(value: str | None, name: str) -> object:
@@ -169,16 +207,20 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: GraphQLSchema,
-        context_factory: Callable[[Request], object],
+        context_factory: Callable[[Request, RequestBudget], object],
         playground: Callable[[], str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
+        limits: RequestLimits | None = None,
+        cost_model: CostModel | None = None,
     ) -> None:
         self._schema = schema
         self._executor_class = executor_class
         self._context_factory = context_factory
         self._playground = playground
-        self._cache = DocumentCache(schema)
+        self._limits = limits or RequestLimits()
+        self._cache = DocumentCache(schema, limits=self._limits.document)
+        self._costs = CostGuard(cost_model, self._limits) if cost_model and self._limits.checks_cost else None
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
@@ -189,12 +231,15 @@ class GraphQLEndpoint:
         if media_type is None:
             return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
         try:
-            graphql_request = await read_request(request)
-            return await self._run(request, graphql_request, media_type)
+            budget = self._limits.budget()
+            graphql_request = await read_request(request, self._limits.max_body_bytes)
+            return await self._run(request, graphql_request, media_type, budget)
         except RequestError as error:
             return _error_response(error)
 
-    async def _run(self, request: Request, graphql_request: GraphQLRequest, media_type: str) -> Response:
+    async def _run(
+        self, request: Request, graphql_request: GraphQLRequest, media_type: str, budget: RequestBudget
+    ) -> Response:
         trace = TraceRecorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
         prepared = self._cache.prepare(graphql_request.query)
         if prepared.document is None:
@@ -207,37 +252,68 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
-        outcome = execute(
-            self._schema,
-            prepared.document,
-            context_value=self._context_factory(request),
-            variable_values=graphql_request.variables,
-            operation_name=graphql_request.operation_name,
-            middleware=None if trace is None else MiddlewareManager(trace),
-            executor_class=self._executor_class,
-        )
-        result = await outcome if isawaitable(outcome) else outcome
+        extensions: dict[str, Any] = {}
+        if self._costs is not None:
+            checked = self._costs.check(prepared.document, operation, graphql_request.variables)
+            extensions["cost"] = {"estimated": checked.estimate.cost, "limit": self._limits.max_cost}
+            if checked.errors:
+                result = ExecutionResult(None, checked.errors)
+                return _result_response(result, media_type, trace, request_failed=True, extensions=extensions)
+        try:
+            async with asyncio.timeout(budget.remaining()):
+                outcome = execute(
+                    self._schema,
+                    prepared.document,
+                    context_value=self._context_factory(request, budget),
+                    variable_values=graphql_request.variables,
+                    operation_name=graphql_request.operation_name,
+                    middleware=None if trace is None else MiddlewareManager(trace),
+                    executor_class=self._executor_class,
+                )
+                result = await outcome if isawaitable(outcome) else outcome
+        except TimeoutError:
+            # Whatever was still running was cancelled (its Neo4j statements had that much time too).
+            error = GraphQLError(
+                f"the request did not finish within its {budget.timeout_s:g} s",
+                extensions={"code": "REQUEST_TIMEOUT", "timeoutSeconds": budget.timeout_s},
+            )
+            result = ExecutionResult(None, [error])
+            return _result_response(result, media_type, trace, request_failed=False, extensions=extensions)
         # Errors without a path come from variables that do not fit: nothing ran.
         errors = result.errors or []
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
-        return _result_response(result, media_type, trace, request_failed=request_failed)
+        return _result_response(
+            result, media_type, trace, request_failed=request_failed, extensions=extensions,
+            omitted_errors=budget.omitted_errors,
+        )  # fmt: skip
 
 
 def _result_response(
-    result: ExecutionResult, media_type: str, trace: TraceRecorder | None, *, request_failed: bool
+    result: ExecutionResult,
+    media_type: str,
+    trace: TraceRecorder | None,
+    *,
+    request_failed: bool,
+    extensions: dict[str, Any] | None = None,
+    omitted_errors: int = 0,
 ) -> Response:
     body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = [format_error(error) for error in result.errors]
+    if result.errors or omitted_errors:
+        errors = result.errors or []
+        body["errors"] = format_errors(errors, omitted_errors)
+        log_failed_request(errors, body["errors"], omitted_errors)
     if not request_failed:
         body["data"] = result.data
+    extensions = dict(extensions or {})
     if trace is not None:
         trace.add_errors(body.get("errors", ()))
-        body["extensions"] = {FTV1: trace.encode()}
+        extensions[FTV1] = trace.encode()
+    if extensions:
+        body["extensions"] = extensions
     status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
 def _error_response(error: RequestError) -> Response:
-    body = {"errors": [{"message": error.message, "extensions": {"code": "BAD_REQUEST"}}]}
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     return Response(orjson.dumps(body), status_code=error.status, media_type=JSON, headers=error.headers)
