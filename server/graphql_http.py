@@ -93,11 +93,19 @@ class Prepared:
 
 
 class DocumentCache:
-    """Parsed, measured and validated documents by query text; least recently used ones go first."""
+    """Parsed, measured and validated documents by query text; least recently used ones go first.
 
-    def __init__(self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None) -> None:
+    Bounded in entries and in the characters of their texts together: a body may be a megabyte,
+    and a few hundred distinct ones must not hold that many megabytes.
+    """
+
+    def __init__(
+        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_chars: int = 8_000_000
+    ) -> None:
         self._schema = schema
         self._size = size
+        self._max_chars = max_chars
+        self._chars = 0
         self._limits = limits or DocumentLimits()
         self._documents: OrderedDict[str, Prepared] = OrderedDict()
 
@@ -115,8 +123,10 @@ class DocumentCache:
             refused = shape_errors(document, self._limits)
             prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
         self._documents[query] = prepared
-        if len(self._documents) > self._size:
-            self._documents.popitem(last=False)
+        self._chars += len(query)
+        while len(self._documents) > self._size or self._chars > self._max_chars:
+            evicted, _ = self._documents.popitem(last=False)
+            self._chars -= len(evicted)
         return prepared
 
 

@@ -8,12 +8,13 @@ runs within (a deadline, Cypher statements at once, errors reported; ``domain.bu
 
 A cost depends on the document and on the variables its slicing arguments read, so
 ``CostGuard`` keeps estimates by document, operation and the values of just those variables:
-a client repeating a query pays for its estimate once.
+a client repeating a query pays for its estimate once. Estimates live as long as their
+document does in the document cache (they hold it weakly).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import weakref
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,39 +75,40 @@ class CostCheck:
     errors: list[GraphQLError]
 
 
+@dataclass(frozen=True, slots=True)
+class _Checks:
+    names: frozenset[str]  # the variables the operation's estimate reads
+    by_values: dict[Hashable, CostCheck]
+
+
 class CostGuard:
     """Estimates operations' costs (cached, see the module docstring) and refuses those over the limits."""
 
-    def __init__(self, model: CostModel, limits: RequestLimits, size: int = 1024) -> None:
+    def __init__(self, model: CostModel, limits: RequestLimits) -> None:
         self._model = model
         self._limits = limits
-        self._size = size
-        # (document, operation) -> the variables its estimate reads, and estimates by their values
-        self._checks: OrderedDict[tuple[int, int], tuple[DocumentNode, frozenset[str], dict[Hashable, CostCheck]]] = (
-            OrderedDict()
-        )
+        # id(document) -> the document, weakly, and by id(operation): the variables its estimate
+        # reads and the checks by their values. An entry goes when its document is collected.
+        self._checks: dict[int, tuple[weakref.ref[DocumentNode], dict[int, _Checks]]] = {}
 
     def check(
         self, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any] | None
     ) -> CostCheck:
-        key = (id(document), id(operation))
-        known = self._checks.get(key)
-        if known is not None and known[0] is document:
-            self._checks.move_to_end(key)
-            _, names, by_values = known
-            values = _values_key(names, variables)
-            found = by_values.get(values)
+        known = self._checks.get(id(document))
+        if known is None or known[0]() is not document:
+            key = id(document)
+            known = self._checks[key] = (weakref.ref(document, lambda _: self._checks.pop(key, None)), {})
+        by_operation = known[1]
+        checks = by_operation.get(id(operation))
+        if checks is not None:
+            found = checks.by_values.get(_values_key(checks.names, variables))
             if found is not None:
                 return found
         found = self._check(document, operation, variables)
-        names = found.estimate.variables_read
-        if known is None or known[0] is not document:
-            by_values = {}
-            self._checks[key] = (document, names, by_values)
-            if len(self._checks) > self._size:
-                self._checks.popitem(last=False)
-        if len(by_values) < 64:  # a few variants of one operation; the rest are estimated each time
-            by_values[_values_key(names, variables)] = found
+        if checks is None:
+            checks = by_operation[id(operation)] = _Checks(found.estimate.variables_read, {})
+        if len(checks.by_values) < 64:  # a few variants of one operation; the rest are estimated each time
+            checks.by_values[_values_key(checks.names, variables)] = found
         return found
 
     def _check(
