@@ -89,6 +89,20 @@ def parse_document(query: str, max_tokens: int | None) -> DocumentNode:
         raise
 
 
+def token_count(document: DocumentNode) -> int:
+    """How many tokens (comments included) a parsed document holds: a measure of its memory.
+
+    A parsed document keeps every token of its text (each node's location points into the
+    list), a few hundred bytes each: a cache of documents is bounded by their tokens.
+    """
+    count = 0
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        count += 1
+        token = token.next
+    return count
+
+
 def _limit_error(code: str, message: str, limit: int, requested: int | None = None) -> GraphQLError:
     extensions: dict[str, object] = {"limit": limit}
     if requested is not None:

@@ -50,7 +50,7 @@ from starlette.responses import HTMLResponse, Response
 
 from domain.budget import RequestBudget
 from resolvers.cost import CostModel
-from resolvers.documents import DocumentLimits, parse_document, shape_errors
+from resolvers.documents import DocumentLimits, parse_document, shape_errors, token_count
 from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
 from server.limits import CostGuard, RequestLimits
@@ -95,17 +95,19 @@ class Prepared:
 class DocumentCache:
     """Parsed, measured and validated documents by query text; least recently used ones go first.
 
-    Bounded in entries and in the characters of their texts together: a body may be a megabyte,
-    and a few hundred distinct ones must not hold that many megabytes.
+    Bounded in entries and in the tokens of their documents together: a parsed document holds
+    a few hundred bytes per token, so a few hundred distinct documents of the largest size
+    allowed must not hold hundreds of megabytes (``max_tokens`` ~ 60 MB).
     """
 
     def __init__(
-        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_chars: int = 8_000_000
+        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 150_000
     ) -> None:
         self._schema = schema
         self._size = size
-        self._max_chars = max_chars
-        self._chars = 0
+        self._max_tokens = max_tokens
+        self._tokens = 0
+        self._weights: dict[str, int] = {}
         self._limits = limits or DocumentLimits()
         self._documents: OrderedDict[str, Prepared] = OrderedDict()
 
@@ -122,11 +124,13 @@ class DocumentCache:
             # A document over a limit is refused before validation, which can be slow on it.
             refused = shape_errors(document, self._limits)
             prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
+        weight = token_count(prepared.document) if prepared.document is not None else 1
         self._documents[query] = prepared
-        self._chars += len(query)
-        while len(self._documents) > self._size or self._chars > self._max_chars:
+        self._weights[query] = weight
+        self._tokens += weight
+        while len(self._documents) > self._size or self._tokens > self._max_tokens:
             evicted, _ = self._documents.popitem(last=False)
-            self._chars -= len(evicted)
+            self._tokens -= self._weights.pop(evicted)
         return prepared
 
 
