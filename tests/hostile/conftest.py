@@ -29,7 +29,7 @@ class HostileTarget:
         return self.api.url.removesuffix("/graphql")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def target(neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileTarget]:
     port = urlparse(neo4j_uri).port
     assert port is not None
