@@ -72,13 +72,30 @@ _ID_FORMATS = {
 }
 
 
-def _realistic(argument: str, field: str, type_name: str) -> st.SearchStrategy[graphql.ValueNode] | None:
-    """A value a real client would likely send for this argument, or None to keep the generated one."""
+def _realistic(
+    argument: str, field: str, type_name: str, *, careful: bool
+) -> st.SearchStrategy[graphql.ValueNode] | None:
+    """A value a real client would likely send for this argument, or None to keep the generated one.
+
+    Careful: only ids that exist, and paging forwards (``last`` and ``before`` left out).
+    """
     if type_name.rstrip("!") == "ID":
         kind = argument.removesuffix("Id") if argument.endswith("Id") else field
         if kind in _ID_FORMATS:
             pattern, count = _ID_FORMATS[kind]
-            return st.integers(1, count + 5).map(lambda number: nodes.String(pattern.format(number)))
+            top = count if careful else count + 5
+            return st.integers(1, top).map(lambda number: nodes.String(pattern.format(number)))
+    if careful and argument in ("last", "before"):
+        return st.just(graphql.NullValueNode())
+    if type_name.rstrip("!") == "EntityRef":  # {kind, id} of an entity that exists
+        return st.tuples(st.sampled_from(sorted(_ID_FORMATS)), st.integers(1, 40)).map(
+            lambda drawn: nodes.Object(
+                [
+                    _field("kind", nodes.Enum(drawn[0].upper())),
+                    _field("id", nodes.String(_ID_FORMATS[drawn[0]][0].format(drawn[1]))),
+                ]
+            )
+        )
     if argument in ("first", "last") and type_name.rstrip("!") == "Int":
         return st.integers(1, 30).map(nodes.Int)
     if argument == "maxHops":
@@ -95,9 +112,7 @@ class Operation:
 
 
 def _offsets() -> st.SearchStrategy[timezone]:
-    return st.builds(
-        timezone, st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23))
-    )
+    return st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 
 
 def _date_times() -> st.SearchStrategy[str]:
@@ -141,6 +156,9 @@ SCALARS = {
     "Date": st.dates().map(nodes.String),
     "_Any": _representations(),
 }
+# What a well-behaved client sends: times of the demo company's years.
+_RECENT = st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2026, 1, 1), timezones=st.just(UTC))
+CAREFUL_SCALARS = {**SCALARS, "DateTime": _RECENT.map(lambda moment: nodes.String(moment.isoformat()))}
 
 _JSON = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text()),
@@ -170,7 +188,8 @@ class _Rewrite(Visitor):
         argument = self._type_info.get_argument()
         if argument is None or isinstance(node.value, VariableNode):
             return None
-        likely = _realistic(node.name.value, self._fields[-1] if self._fields else "", str(argument.type))
+        field = self._fields[-1] if self._fields else ""
+        likely = _realistic(node.name.value, field, str(argument.type), careful=self._careful)
         use_likely = likely is not None and (self._careful or self._draw(st.integers(0, 3)) > 0)
         literal = self._draw(likely) if likely is not None and use_likely else node.value
         if not self._draw(st.booleans()):
@@ -242,7 +261,8 @@ def operations(
     sends; ``fields`` are the root fields to choose from; fields named in ``leave_out`` are
     dropped wherever they occur.
     """
-    strategy = gql_st.queries(schema, fields=fields, custom_scalars=SCALARS, print_ast=lambda tree: tree)
+    scalars = CAREFUL_SCALARS if careful else SCALARS
+    strategy = gql_st.queries(schema, fields=fields, custom_scalars=scalars, print_ast=lambda tree: tree)
     document: DocumentNode = draw(strategy)
     if leave_out:
         document = visit(document, _LeaveOut(frozenset(leave_out)))

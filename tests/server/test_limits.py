@@ -133,7 +133,7 @@ async def test_a_body_over_the_limit_is_refused_while_it_streams_in(client_with:
 
 
 async def test_a_request_past_its_deadline_answers_request_timeout(client_with: Client) -> None:
-    query = '{ shortestPath(from: {kind: CUSTOMER, id: "C000001"}, to: {kind: DEPARTMENT, id: "D01"}) { length } }'
+    query = '{ shortestPath(from: {kind: CUSTOMER, id: "C000001"}, to: {kind: DEPARTMENT, id: "D001"}) { length } }'
     async with client_with(request_timeout_s=0.000_001) as http:
         response = await http.post("/graphql", json={"query": query}, headers=GRAPHQL_RESPONSE)
 
