@@ -7,6 +7,8 @@ SDL (``@cost`` and ``@listSize``), so a gateway in front reads the same budget f
 - an object costs 1, a scalar or an enum 0, unless the field says otherwise with
   ``@cost(weight:)`` (the trace fields do: a shortest path costs what a few hundred objects
   cost to read);
+- an argument with ``@cost(weight:)`` adds its weight when it is given (a filter or a sort
+  that makes Neo4j scan a large label rather than walk an index);
 - a list multiplies the cost of one of its items by its size: the value of its slicing
   argument (``first``, ``last``) when given, capped at the page cap, or else its
   ``assumedSize``; a connection passes that size on to its ``sizedFields`` (``edges`` and
@@ -25,10 +27,12 @@ caller can cache it by the values of those alone.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -42,6 +46,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
@@ -59,8 +64,8 @@ _Sized = tuple[int | None, tuple[str, ...]]
 
 # Lists that say nothing of their size are taken to hold this many items.
 DEFAULT_LIST_SIZE = 10
-# Reading the whole schema is a fixed, in-memory amount of work, a few milliseconds.
-INTROSPECTION_WEIGHTS = {"__schema": 50, "__type": 5}
+# Reading the whole schema is a fixed, in-memory amount of work: tens of milliseconds.
+INTROSPECTION_WEIGHTS = {"__schema": 5_000, "__type": 50}
 
 # Assumed sizes of the lists that are not paged, from the demo company (an upper end of each).
 IDENTITY_SYSTEMS = 4  # a customer or an employee is known in ERP, CRM, HR and HELPDESK at most
@@ -71,18 +76,25 @@ CONTACTS_PER_CUSTOMER = 20
 DEMAND_BUCKETS = 50
 LIVE_LIST_SIZE = 10  # opportunities or campaigns of a customer in the CRM
 
-# What the fields that do more than read nodes cost, in objects' worth of work (reading one
-# object costs 1). Set from the time each takes against reading objects (``bench.cost_bench``).
-LIVE_WEIGHT = 5  # a batched call to a system of record
-JOURNEY_WEIGHT = 5  # the journey statement: every order step, interaction and hand-off in time order
-CONTACTS_WEIGHT = 10  # who touched a customer: every contact, grouped by person and department
-EXPERT_WEIGHT = 2  # each employee ranked by how well they know a customer
-PATH_WEIGHT = 50  # a shortest-path search over every relationship
-PATHS_WEIGHT = 10  # each of all shortest paths
-HAND_OFF_CHAIN_WEIGHT = 3
-FLOWS_WEIGHT = 5  # a department's hand-offs in and out, with wait percentiles
-SERVICE_LEVELS_WEIGHT = 20  # every open ticket against its tier's targets
-DEMAND_WEIGHT = 2  # each bucket of the demand aggregation
+# What the fields that do more than read nodes cost, in objects' worth of work: reading and
+# answering one object costs 1, about 7 µs of the service's time on the bench graph. Each
+# weight is the time the field took there (``bench/limits_bench.py`` prints them side by side
+# with the estimates), in those units.
+LIVE_WEIGHT = 200  # a batched call to a system of record
+JOURNEY_WEIGHT = 500  # the journey statement: order steps, interactions and hand-offs in time order
+CONTACTS_WEIGHT = 2_000  # who touched a customer: every contact, grouped by person and department
+EXPERT_WEIGHT = 300  # each employee ranked by how well they know a customer (one statement ranks them all)
+PATH_WEIGHT = 2_000  # a shortest-path search over every relationship (10-20 ms)
+PATHS_WEIGHT = 2_000  # each of all shortest paths: enumerating them took 100-150 ms for 5-10
+HAND_OFF_CHAIN_WEIGHT = 100
+FLOWS_WEIGHT = 20_000  # every hand-off into and out of a department in the window (0.5-0.8 s)
+FLOW_WEIGHT = 500  # each flow of Department.internalCustomers / handsWorkTo (40 of them: the same work)
+SERVICE_LEVELS_WEIGHT = 10_000  # every open ticket against its tier's targets (90 ms)
+DEMAND_WEIGHT = 1_000  # each bucket of the demand aggregation: every order in the window (seconds a year)
+# Filters and sorts of the root lists that scan a label instead of walking an index, by label
+# size: orders (500,000 on the bench graph) and interactions (1,000,000) took 0.4-0.9 s.
+SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 5_000, "tickets": 2_000}
+SMALL_SCAN_WEIGHT = 100  # products, employees, departments: a few thousand nodes
 
 
 def weight(value: int) -> Cost:
@@ -103,6 +115,11 @@ def list_size(
     )
 
 
+def scanning(label: str) -> Any:
+    """``strawberry.argument`` of a root list's filter or sort: ``@cost`` of scanning ``label``."""
+    return strawberry.argument(directives=[weight(SCAN_WEIGHTS.get(label, SMALL_SCAN_WEIGHT))])
+
+
 def page(default_size: int, slicing_arguments: Sequence[str] = ("first",)) -> ListSize:
     """The ``@listSize`` of a Relay connection: ``first`` items (or the default page) in edges and nodes."""
     return list_size(default_size, slicing_arguments, ("edges", "nodes"))
@@ -110,12 +127,13 @@ def page(default_size: int, slicing_arguments: Sequence[str] = ("first",)) -> Li
 
 @dataclass(frozen=True, slots=True)
 class FieldCost:
-    """A field's ``@cost`` and ``@listSize``, as the model reads them."""
+    """A field's ``@cost`` and ``@listSize``, and its arguments' ``@cost``, as the model reads them."""
 
     weight: int | None = None
     assumed_size: int | None = None
     slicing_arguments: tuple[str, ...] = ()
     sized_fields: tuple[str, ...] = ()
+    argument_weights: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +163,15 @@ class CostModel:
                 if not isinstance(definition, StrawberryField):
                     continue
                 found = _field_cost(definition.directives)
+                arguments = tuple(
+                    (schema_name, weight)
+                    for argument in definition.arguments
+                    for schema_name in [argument.graphql_name or _camel(argument.python_name)]
+                    for weight in [_weight(argument.directives)]
+                    if weight is not None
+                )
+                if arguments:
+                    found = dataclasses.replace(found or FieldCost(), argument_weights=arguments)
                 if found is not None:
                     fields[(type_name, name)] = found
         return cls(schema, fields, max_list_size)
@@ -156,6 +183,15 @@ class CostModel:
         root = self.schema.get_root_type(operation.operation)
         cost = 0 if root is None else walk.selection_cost(root, (operation.selection_set,))
         return Estimate(cost, walk.representations, frozenset(walk.variables_read))
+
+
+def _weight(directives: Sequence[object]) -> int | None:
+    return next((directive.weight for directive in directives if isinstance(directive, Cost)), None)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _field_cost(directives: Sequence[object]) -> FieldCost | None:
@@ -249,6 +285,7 @@ class _Walk:
         named = get_named_type(graphql_field.type)
         composite = is_composite_type(named)
         item_weight = spec.weight if spec.weight is not None else (1 if composite else 0)
+        item_weight += self._argument_weights(nodes[0], spec)
         size = self._size(nodes[0], spec, name)
         below = 0
         if composite:
@@ -261,6 +298,23 @@ class _Walk:
             items = sized[0] if sized is not None and name in sized[1] else size
             return (DEFAULT_LIST_SIZE if items is None else items) * (item_weight + below)
         return item_weight + below
+
+    def _argument_weights(self, node: FieldNode, spec: FieldCost) -> int:
+        """The weights of the arguments given (not null) that carry one."""
+        if not spec.argument_weights:
+            return 0
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        total = 0
+        for name, weight in spec.argument_weights:
+            value = given.get(name)
+            if isinstance(value, VariableNode):
+                self.variables_read.add(value.name.value)
+                if self.variables.get(value.name.value) is None:
+                    continue
+            elif value is None or isinstance(value, NullValueNode):
+                continue
+            total += weight
+        return total
 
     def _size(self, node: FieldNode, spec: FieldCost, name: str) -> int | None:
         if name == "_entities":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -115,8 +115,8 @@ class Query:
     async def customers(
         self,
         info: Info,
-        filter: CustomerFilter | None = None,
-        order_by: CustomerOrder | None = None,
+        filter: Annotated[CustomerFilter | None, cost.scanning("customers")] = None,
+        order_by: Annotated[CustomerOrder | None, cost.scanning("customers")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -141,8 +141,8 @@ class Query:
     async def orders(
         self,
         info: Info,
-        filter: OrderFilter | None = None,
-        order_by: OrderOrder | None = None,
+        filter: Annotated[OrderFilter | None, cost.scanning("orders")] = None,
+        order_by: Annotated[OrderOrder | None, cost.scanning("orders")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -166,8 +166,8 @@ class Query:
     async def products(
         self,
         info: Info,
-        filter: ProductFilter | None = None,
-        order_by: ProductOrder | None = None,
+        filter: Annotated[ProductFilter | None, cost.scanning("products")] = None,
+        order_by: Annotated[ProductOrder | None, cost.scanning("products")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -192,7 +192,7 @@ class Query:
     async def employees(
         self,
         info: Info,
-        filter: EmployeeFilter | None = None,
+        filter: Annotated[EmployeeFilter | None, cost.scanning("employees")] = None,
         direction: SortDirection = SortDirection.ASC,
         first: int | None = None,
         after: str | None = None,
@@ -216,7 +216,7 @@ class Query:
     async def departments(
         self,
         info: Info,
-        filter: DepartmentFilter | None = None,
+        filter: Annotated[DepartmentFilter | None, cost.scanning("departments")] = None,
         direction: SortDirection = SortDirection.ASC,
         first: int | None = None,
         after: str | None = None,
@@ -240,7 +240,7 @@ class Query:
     async def interactions(
         self,
         info: Info,
-        filter: InteractionFilter | None = None,
+        filter: Annotated[InteractionFilter | None, cost.scanning("interactions")] = None,
         direction: SortDirection = SortDirection.DESC,
         first: int | None = None,
         after: str | None = None,
@@ -264,8 +264,8 @@ class Query:
     async def tickets(
         self,
         info: Info,
-        filter: TicketFilter | None = None,
-        order_by: TicketOrder | None = None,
+        filter: Annotated[TicketFilter | None, cost.scanning("tickets")] = None,
+        order_by: Annotated[TicketOrder | None, cost.scanning("tickets")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

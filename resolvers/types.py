@@ -330,7 +330,7 @@ class Department:
 
     @strawberry.field(
         description="Departments that hand this one tickets (see Query.departmentFlows).",
-        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOWS_WEIGHT)],
+        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOW_WEIGHT)],
     )
     async def internal_customers(
         self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None
@@ -339,7 +339,7 @@ class Department:
 
     @strawberry.field(
         description="Departments this one hands tickets to (see Query.departmentFlows).",
-        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOWS_WEIGHT)],
+        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOW_WEIGHT)],
     )
     async def hands_work_to(
         self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None

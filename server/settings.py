@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, gt=0)
     max_representations: int = Field(default=500, gt=0)
-    max_cost: int = Field(default=10_000, gt=0)
+    max_cost: int = Field(default=100_000, gt=0)
     # The deadline of a request: Neo4j statements and live sources get the time left, and a
     # request still running at it answers REQUEST_TIMEOUT.
     request_timeout_s: float = Field(default=10.0, gt=0)

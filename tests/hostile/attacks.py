@@ -94,6 +94,11 @@ def oversize(http: httpx.Client, url: str) -> httpx.Response:
     return http.post(url, content=body(), headers={"content-type": "application/json"})
 
 
+# 100 customers, 100 orders each, and each order's customer with 100 orders again: 10^6 orders.
+FAN_OUT = (
+    "{ customers(first: 100) { nodes { orders(first: 100) { nodes { "
+    "customer { orders(first: 100) { nodes { id } } } } } } } }"
+)
 ATTACKS = [
     Attack("exponential fragments spread", post({"query": fragment_bomb(30)}), answered, max_runs=1),
     Attack("exponential fragments aliased", post({"query": aliased_bomb(30)}), refused("MAX_DEPTH_LIMIT")),
@@ -102,9 +107,7 @@ ATTACKS = [
     Attack("depth: 14 hops", post({"query": hops(14)}), refused("MAX_DEPTH_LIMIT")),
     Attack(
         "fan-out",
-        post(
-            {"query": "{ customers(first: 100) { nodes { orders(first: 100) { nodes { id lines { quantity } } } } } }"}
-        ),
+        post({"query": FAN_OUT}),
         refused("COST_ESTIMATED_TOO_EXPENSIVE"),
     ),
     Attack(

@@ -64,8 +64,8 @@ def test_the_trace_fields_carry_their_weights() -> None:
         '{ allShortestPaths(from: {kind: CUSTOMER, id: "C1"}, to: {kind: DEPARTMENT, id: "D1"}, first: 3) { length } }'
     )
 
-    assert estimate(path).cost == 50
-    assert estimate(paths).cost == 3 * 10
+    assert estimate(path).cost == 2_000
+    assert estimate(paths).cost == 3 * 2_000
 
 
 def test_fields_merged_under_one_name_and_fragments_spread_twice_count_once() -> None:
@@ -140,7 +140,7 @@ def test_the_committed_sdl_states_the_model_the_estimate_reads() -> None:
     assert set(stated) == set(MODEL.fields)
     assert "@listSize(assumedSize: 10" in stated[("Customer", "orders")]
     assert 'slicingArguments: ["first"], sizedFields: ["edges", "nodes"]' in stated[("Customer", "orders")]
-    assert stated[("Query", "shortestPath")] == "@cost(weight: 50)"
+    assert stated[("Query", "shortestPath")] == "@cost(weight: 2000)"
     for (type_name, field_name), field_cost in MODEL.fields.items():
         if field_cost.weight is not None:
             assert f"@cost(weight: {field_cost.weight})" in stated[(type_name, field_name)]

@@ -55,6 +55,11 @@ def _nested(levels: int) -> str:
     return f'{{ customer(id: "C000001") {{ {inner} }} }}'
 
 
+# 100 customers, 100 orders each, and each order's customer with 100 orders again.
+FAN_OUT = (
+    "{ customers(first: 100) { nodes { orders(first: 100) { nodes { "
+    "customer { orders(first: 100) { nodes { id } } } } } } } }"
+)
 LIMITED = [
     ("MAX_DEPTH_LIMIT", {"query": _nested(5)}, {"max_depth": 12}),
     (
@@ -71,7 +76,7 @@ LIMITED = [
     ("MAX_REPEATED_FIELD_LIMIT", {"query": '{ customer(id: "C1") { ' + "owner { id } " * 40 + "} }"}, {}),
     (
         "COST_ESTIMATED_TOO_EXPENSIVE",
-        {"query": "{ customers(first: 100) { nodes { orders(first: 100) { nodes { id } } } } }"},
+        {"query": FAN_OUT},
         {},
     ),
     (
@@ -103,7 +108,7 @@ async def test_the_estimated_cost_comes_back_in_the_extensions(client_with: Clie
             "/graphql", json={"query": '{ customer(id: "C000001") { orders(first: 5) { nodes { id } } } }'}
         )
 
-    assert response.json()["extensions"]["cost"] == {"estimated": 1 + 1 + 5, "limit": 10_000}
+    assert response.json()["extensions"]["cost"] == {"estimated": 1 + 1 + 5, "limit": 100_000}
 
 
 async def test_with_operation_limits_off_nothing_is_estimated_or_refused(client_with: Client) -> None:
