@@ -14,7 +14,9 @@ SDL (``@cost`` and ``@listSize``), so a gateway in front reads the same budget f
   ``assumedSize``; a connection passes that size on to its ``sizedFields`` (``edges`` and
   ``nodes``);
 - the fields of a selection set add up; fields merged under one response name count once,
-  and a fragment spread twice in one selection set counts once, as graphql-core runs them.
+  and a fragment spread twice in one selection set counts once, as graphql-core runs them;
+  on a union or an interface, an item costs its common fields and the most expensive of the
+  branches selected per type (it is of one type only).
 
 Federation's ``_entities`` has one item per representation, so its size is the number of
 representations sent (also checked on its own, against ``max_representations``).
@@ -52,6 +54,7 @@ from graphql import (
     ValueNode,
     VariableNode,
     get_named_type,
+    is_abstract_type,
     is_composite_type,
 )
 from strawberry.federation.schema_directives import Cost, ListSize
@@ -78,22 +81,29 @@ LIVE_LIST_SIZE = 10  # opportunities or campaigns of a customer in the CRM
 
 # What the fields that do more than read nodes cost, in objects' worth of work: reading and
 # answering one object costs 1, about 7 µs of the service's time on the bench graph. Each
-# weight is the time the field took there (``bench/limits_bench.py`` prints them side by side
-# with the estimates), in those units.
+# weight is the time the field typically took there for the queries ``bench/limits_bench.py``
+# generates, in those units: a typical call, not the worst one. What a field costs at its
+# worst depends on its arguments (a department's flows over all time took 0.5 s, a year of
+# demand by product 4 s), which a static estimate cannot see: the request's deadline bounds it.
+# A root field runs its own statement: its round trip (about 1 ms) outweighs reading the object.
+# (Nested relationship fields run one statement per level for all their parents, which a
+# per-item weight cannot say; they cost their objects.)
+STATEMENT_WEIGHT = 150
 LIVE_WEIGHT = 200  # a batched call to a system of record
 JOURNEY_WEIGHT = 500  # the journey statement: order steps, interactions and hand-offs in time order
 CONTACTS_WEIGHT = 2_000  # who touched a customer: every contact, grouped by person and department
 EXPERT_WEIGHT = 300  # each employee ranked by how well they know a customer (one statement ranks them all)
-PATH_WEIGHT = 2_000  # a shortest-path search over every relationship (10-20 ms)
-PATHS_WEIGHT = 2_000  # each of all shortest paths: enumerating them took 100-150 ms for 5-10
+PATH_WEIGHT = 500  # a shortest-path search over every relationship (2-16 ms)
+PATHS_WEIGHT = 100  # each of all shortest paths (most searches found few, in a few ms)
 HAND_OFF_CHAIN_WEIGHT = 100
-FLOWS_WEIGHT = 20_000  # every hand-off into and out of a department in the window (0.5-0.8 s)
-FLOW_WEIGHT = 500  # each flow of Department.internalCustomers / handsWorkTo (40 of them: the same work)
-SERVICE_LEVELS_WEIGHT = 10_000  # every open ticket against its tier's targets (90 ms)
-DEMAND_WEIGHT = 1_000  # each bucket of the demand aggregation: every order in the window (seconds a year)
+FLOWS_WEIGHT = 1_000  # the hand-offs into and out of a department in the window
+FLOW_WEIGHT = 25  # each flow of Department.internalCustomers / handsWorkTo (40 of them: the same work)
+SERVICE_LEVELS_WEIGHT = 3_000  # every open ticket against its tier's targets (20-90 ms)
+DEMAND_WEIGHT = 1_000  # each bucket of the demand aggregation: every order in the window
 # Filters and sorts of the root lists that scan a label instead of walking an index, by label
-# size: orders (500,000 on the bench graph) and interactions (1,000,000) took 0.4-0.9 s.
-SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 5_000, "tickets": 2_000}
+# size: orders (500,000 on the bench graph) and interactions (1,000,000) took 0.2-0.9 s,
+# customers (100,000) and tickets (50,000) 40-130 ms.
+SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 10_000, "tickets": 10_000}
 SMALL_SCAN_WEIGHT = 100  # products, employees, departments: a few thousand nodes
 
 
@@ -236,8 +246,15 @@ class _Walk:
             return known
         self._memo[key] = 0  # a fragment cycle (refused by validation) counts nothing
         total = 0
+        branches: dict[str, int] = {}
         for nodes, on_type in self._grouped(parent, selection_sets).values():
-            total += self._field_cost(on_type, nodes, sized)
+            cost = self._field_cost(on_type, nodes, sized)
+            if on_type is parent or not is_abstract_type(parent):
+                total += cost
+            else:  # selected on one of the types an item of a union or interface may be
+                branches[on_type.name] = branches.get(on_type.name, 0) + cost
+        # Each item is of one type: it costs the most expensive of the branches, not all of them.
+        total += max(branches.values(), default=0)
         self._memo[key] = total
         return total
 

@@ -95,7 +95,7 @@ async def _customer_with_journey(info: Info, id: str, first: int | None, after: 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="One customer by id.")
+    @strawberry.field(description="One customer by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         # The pages the query asks of this customer are read with it: a 360 view is one statement.
         windows = customer_pages_asked(info, NESTED_PAGE_SIZE)
@@ -110,7 +110,7 @@ class Query:
 
     @strawberry.field(
         description="Customers, filtered, sorted and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def customers(
         self,
@@ -130,13 +130,13 @@ class Query:
             first, after, last, before,
         )  # fmt: skip
 
-    @strawberry.field(description="One order by id.")
+    @strawberry.field(description="One order by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return Order.from_record(_found(await info.context.loaders.order.load(id), "order", id))
 
     @strawberry.field(
         description="Orders, filtered, sorted (newest first by default) and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def orders(
         self,
@@ -155,13 +155,13 @@ class Query:
             info, Entity.ORDER, filters, order.field.value, descending, Order.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One product by id.")
+    @strawberry.field(description="One product by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         return Product.from_record(_found(await info.context.loaders.product.load(id), "product", id))
 
     @strawberry.field(
         description="Products, filtered, sorted and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def products(
         self,
@@ -181,13 +181,13 @@ class Query:
             first, after, last, before,
         )  # fmt: skip
 
-    @strawberry.field(description="One employee by id.")
+    @strawberry.field(description="One employee by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
         return Employee.from_record(_found(await info.context.loaders.employee.load(id), "employee", id))
 
     @strawberry.field(
         description="Employees by name, filtered and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def employees(
         self,
@@ -205,13 +205,13 @@ class Query:
             info, Entity.EMPLOYEE, filters, "NAME", descending, Employee.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One department by id.")
+    @strawberry.field(description="One department by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def department(self, info: Info, id: strawberry.ID) -> Department | None:
         return Department.from_record(_found(await info.context.loaders.department.load(id), "department", id))
 
     @strawberry.field(
         description="Departments by name, filtered and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def departments(
         self,
@@ -229,13 +229,13 @@ class Query:
             info, Entity.DEPARTMENT, filters, "NAME", descending, Department.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One interaction by id.")
+    @strawberry.field(description="One interaction by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def interaction(self, info: Info, id: strawberry.ID) -> Interaction | None:
         return Interaction.from_record(_found(await info.context.loaders.interaction.load(id), "interaction", id))
 
     @strawberry.field(
         description="Interactions, newest first by default, filtered and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def interactions(
         self,
@@ -253,13 +253,13 @@ class Query:
             info, Entity.INTERACTION, filters, "AT", descending, Interaction.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One ticket by id.")
+    @strawberry.field(description="One ticket by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
         return Ticket.from_record(_found(await info.context.loaders.ticket.load(id), "ticket", id))
 
     @strawberry.field(
         description="Tickets, filtered, sorted (newest first by default) and paged.",
-        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last"))],
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
     )
     async def tickets(
         self,

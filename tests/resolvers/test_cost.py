@@ -15,6 +15,7 @@ from graphql import (
     print_ast,
 )
 
+from resolvers import cost
 from resolvers.cost import DEFAULT_LIST_SIZE, CostModel, Estimate
 from resolvers.schema import build_schema
 
@@ -30,31 +31,34 @@ def estimate(query: str, **variables: Any) -> Estimate:
     return MODEL.estimate(document, operation, variables)
 
 
+ROOT = cost.STATEMENT_WEIGHT  # a root field: its own statement
+
+
 def test_an_object_costs_one_and_its_scalars_nothing() -> None:
-    assert estimate('{ customer(id: "C1") { id name email tier } }').cost == 1
-    assert estimate('{ customer(id: "C1") { owner { department { name } } } }').cost == 3
+    assert estimate('{ customer(id: "C1") { id name email tier } }').cost == ROOT
+    assert estimate('{ customer(id: "C1") { owner { department { name } } } }').cost == ROOT + 2
 
 
 def test_a_connection_costs_its_page_of_edges_and_nodes() -> None:
     # The connection (1) and first: 5 nodes (1 each); edges are items too, each with its node.
-    assert estimate('{ customer(id: "C1") { orders(first: 5) { nodes { id } } } }').cost == 1 + 1 + 5
-    assert estimate('{ customer(id: "C1") { orders(first: 5) { edges { node { id } } } } }').cost == 1 + 1 + 5 * 2
+    assert estimate('{ customer(id: "C1") { orders(first: 5) { nodes { id } } } }').cost == ROOT + 1 + 5
+    assert estimate('{ customer(id: "C1") { orders(first: 5) { edges { node { id } } } } }').cost == ROOT + 1 + 5 * 2
     # Without first: the field's assumed size, the default nested page.
-    assert estimate('{ customer(id: "C1") { orders { nodes { id } } } }').cost == 1 + 1 + 10
+    assert estimate('{ customer(id: "C1") { orders { nodes { id } } } }').cost == ROOT + 1 + 10
 
 
 def test_nested_lists_multiply() -> None:
     query = "{ customers(first: 50) { nodes { orders(first: 3) { nodes { lines { product { id } } } } } } }"
     # 50 customers, each: its orders connection (1) and 3 orders, each with 4 lines (assumed), each a product.
-    assert estimate(query).cost == 1 + 50 * (1 + 1 + 3 * (1 + 4 * (1 + 1)))
+    assert estimate(query).cost == ROOT + 50 * (1 + 1 + 3 * (1 + 4 * (1 + 1)))
 
 
 def test_slicing_arguments_are_read_from_variables_and_capped_at_the_page_cap() -> None:
     query = "query ($n: Int) { customers(first: $n) { nodes { id } } }"
 
-    assert estimate(query, n=7).cost == 1 + 7
-    assert estimate(query, n=10**9).cost == 1 + 100
-    assert estimate(query).cost == 1 + 20  # not given: the root lists' default page
+    assert estimate(query, n=7).cost == ROOT + 7
+    assert estimate(query, n=10**9).cost == ROOT + 100
+    assert estimate(query).cost == ROOT + 20  # not given: the root lists' default page
     assert estimate(query, n=7).variables_read == {"n"}
 
 
@@ -64,8 +68,8 @@ def test_the_trace_fields_carry_their_weights() -> None:
         '{ allShortestPaths(from: {kind: CUSTOMER, id: "C1"}, to: {kind: DEPARTMENT, id: "D1"}, first: 3) { length } }'
     )
 
-    assert estimate(path).cost == 2_000
-    assert estimate(paths).cost == 3 * 2_000
+    assert estimate(path).cost == cost.PATH_WEIGHT
+    assert estimate(paths).cost == 3 * cost.PATHS_WEIGHT
 
 
 def test_fields_merged_under_one_name_and_fragments_spread_twice_count_once() -> None:
@@ -140,9 +144,19 @@ def test_the_committed_sdl_states_the_model_the_estimate_reads() -> None:
     assert set(stated) == set(MODEL.fields)
     assert "@listSize(assumedSize: 10" in stated[("Customer", "orders")]
     assert 'slicingArguments: ["first"], sizedFields: ["edges", "nodes"]' in stated[("Customer", "orders")]
-    assert stated[("Query", "shortestPath")] == "@cost(weight: 2000)"
+    assert stated[("Query", "shortestPath")] == f"@cost(weight: {cost.PATH_WEIGHT})"
     for (type_name, field_name), field_cost in MODEL.fields.items():
         if field_cost.weight is not None:
             assert f"@cost(weight: {field_cost.weight})" in stated[(type_name, field_name)]
         if field_cost.assumed_size is not None:
             assert f"assumedSize: {field_cost.assumed_size}" in stated[(type_name, field_name)]
+
+
+def test_an_item_of_a_union_costs_its_most_expensive_branch() -> None:
+    path = '{ shortestPath(from: {kind: CUSTOMER, id: "C1"}, to: {kind: DEPARTMENT, id: "D1"}) { nodes { __typename '
+    one = path + "... on Customer { owner { id } } } } }"
+    both = path + "... on Customer { owner { id } } ... on Employee { manager { id } department { id } } } } }"
+
+    # 11 nodes (maxHops + 1), each the object (1) and the costlier branch: the employee's two objects.
+    assert estimate(one).cost == cost.PATH_WEIGHT + 11 * (1 + 1)
+    assert estimate(both).cost == cost.PATH_WEIGHT + 11 * (1 + 2)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from resolvers.cost import STATEMENT_WEIGHT
 from server.app import create_app
 from server.settings import Settings
 from tests.bolt_counter import counting_statements
@@ -108,7 +109,7 @@ async def test_the_estimated_cost_comes_back_in_the_extensions(client_with: Clie
             "/graphql", json={"query": '{ customer(id: "C000001") { orders(first: 5) { nodes { id } } } }'}
         )
 
-    assert response.json()["extensions"]["cost"] == {"estimated": 1 + 1 + 5, "limit": 100_000}
+    assert response.json()["extensions"]["cost"] == {"estimated": STATEMENT_WEIGHT + 1 + 5, "limit": 100_000}
 
 
 async def test_with_operation_limits_off_nothing_is_estimated_or_refused(client_with: Client) -> None:
