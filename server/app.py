@@ -8,6 +8,8 @@ the lifespan too, unless ``sources`` are handed in (then they are the caller's t
 ``/readyz`` is about Neo4j only; ``/healthz/sources`` reports each source without failing.
 Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers on the origins
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
+Persisted queries and the safelist follow the settings (``persisted_queries_for``); a manifest
+that cannot be used stops ``create_app`` with a ``ManifestError``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
+from server.persisted_queries import PersistedQueries
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
+from server.safelist import Safelist
 from server.settings import Settings
 from server.sources_config import SourceRegistry
 from sources.port import Source
@@ -77,6 +81,22 @@ async def live_sources(
             yield registry
 
 
+def persisted_queries_for(settings: Settings) -> PersistedQueries:
+    """APQ and the safelist as the settings ask; ``ManifestError`` if a manifest is unusable."""
+    safelist = None
+    if settings.persisted_query_manifests:
+        safelist = Safelist.from_files(
+            settings.persisted_query_manifests, allow_introspection=settings.safelist_allows_introspection
+        )
+    return PersistedQueries(
+        apq_enabled=settings.apq_enabled,
+        apq_cache_bytes=settings.apq_cache_bytes,
+        safelist=safelist,
+        safelist_required=settings.safelist_required,
+        get_cache_control=settings.get_cache_control,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -88,6 +108,7 @@ def create_app(
 ) -> Starlette:
     services = Services()
     schema = build_schema()
+    persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
 
     @asynccontextmanager
@@ -150,7 +171,9 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    endpoint = GraphQLEndpoint(schema._schema, context_for, playground, executor_class=PlainFieldExecutor)
+    endpoint = GraphQLEndpoint(
+        schema._schema, context_for, playground, executor_class=PlainFieldExecutor, persisted=persisted
+    )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -27,9 +27,11 @@ from resolvers.schema import export_sdl
 from server import local_neo4j
 from server.bootstrap import connected_graph, ensure_neo4j
 from server.main import build_app
+from server.playground import EXAMPLE_QUERIES
 from server.progress import LoadProgress, format_report
 from server.request_id import configure_logging
-from server.settings import PROJECT_ROOT, Settings
+from server.safelist import listed_operation, manifest_json
+from server.settings import PLAYGROUND_MANIFEST, PROJECT_ROOT, Settings
 from server.sync import run_sync
 from sources.config import SourceConfigError
 
@@ -126,6 +128,11 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
     schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
 
+    manifest = commands.add_parser(
+        "export-manifest", help="write the playground's example queries as a persisted-query manifest"
+    )
+    manifest.add_argument("--check", action="store_true", help="exit 1 if the manifest differs from the examples")
+
     export = commands.add_parser("export-demo", help="write a demo preset as JSON Lines files, one per row kind")
     export.add_argument("folder", type=Path)
     export.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
@@ -164,6 +171,8 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         return 0
     if args.command == "export-schema":
         return _export_schema(check=args.check)
+    if args.command == "export-manifest":
+        return _export_manifest(check=args.check)
     uri = ensure_neo4j(settings)
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
@@ -243,6 +252,27 @@ def _export_schema(*, check: bool) -> int:
         return 0
     target.write_text(sdl)
     print(f"wrote {target}")
+    return 0
+
+
+def playground_manifest() -> str:
+    """The playground's example queries as an Apollo persisted-query manifest."""
+    return manifest_json(listed_operation(query) for _, query in EXAMPLE_QUERIES)
+
+
+def _export_manifest(*, check: bool) -> int:
+    manifest = playground_manifest()
+    if check:
+        if not PLAYGROUND_MANIFEST.exists() or PLAYGROUND_MANIFEST.read_text(encoding="utf-8") != manifest:
+            print(
+                f"{PLAYGROUND_MANIFEST} differs from the examples: run 'customer-graph export-manifest'",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{PLAYGROUND_MANIFEST.name} matches the playground's examples")
+        return 0
+    PLAYGROUND_MANIFEST.write_text(manifest, encoding="utf-8")
+    print(f"wrote {PLAYGROUND_MANIFEST}")
     return 0
 
 

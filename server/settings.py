@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.loader import DEFAULT_BATCH_SIZE
@@ -19,8 +19,11 @@ from graph.service_levels import (
     DEFAULT_RESPOND_HOURS,
     ServiceLevels,
 )
+from server.persisted_queries import DEFAULT_APQ_CACHE_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The playground's example queries as a persisted-query manifest (`customer-graph export-manifest`).
+PLAYGROUND_MANIFEST = PROJECT_ROOT / "server" / "playground" / "persisted-query-manifest.json"
 
 
 class Settings(BaseSettings):
@@ -47,6 +50,21 @@ class Settings(BaseSettings):
     # (a JSON list in CG_CORS_ALLOWED_ORIGINS); empty: same origin only.
     cors_allowed_origins: list[str] = Field(default_factory=list)
 
+    # Persisted operations (server/persisted_queries.py). APQ: clients send a query's SHA-256
+    # instead of its text once this process has seen it; the store is per worker process and
+    # bounded in bytes. Manifests (Apollo's JSON format, a JSON list of paths) list operations
+    # that run by id; with the safelist required, nothing else runs (introspection aside, if
+    # allowed, so GraphiQL and codegen can read the schema).
+    apq_enabled: bool = True
+    apq_cache_bytes: int = Field(default=DEFAULT_APQ_CACHE_BYTES, ge=0)
+    persisted_query_manifests: list[Path] = Field(default_factory=lambda: [PLAYGROUND_MANIFEST])
+    safelist_required: bool = False
+    safelist_allows_introspection: bool = True
+    # Cache-Control of GET responses without errors (GET is how a CDN can cache by hash). The
+    # default keeps them out of every cache: answers hold live data and, once callers
+    # authenticate, are theirs alone. Set e.g. "public, max-age=60" only for a public graph.
+    get_cache_control: str = "no-store"
+
     # Service levels by customer value tier, in hours (JSON in the environment, e.g.
     # CG_SLA_RESPOND_HOURS='{"PLATINUM": 0.5}'); a tier left out keeps its default. A ticket is
     # at risk once it has used this share of a target.
@@ -68,6 +86,19 @@ class Settings(BaseSettings):
     load_batch_size: int = DEFAULT_BATCH_SIZE
     demo_preset: str = "demo"
     demo_seed: int = 7
+
+    @field_validator("get_cache_control")
+    @classmethod
+    def _is_a_header_value(cls, value: str) -> str:
+        if not value or any(not " " <= char <= "~" for char in value):
+            raise ValueError("must be a non-empty Cache-Control value of visible ASCII characters")
+        return value
+
+    @model_validator(mode="after")
+    def _safelist_has_a_manifest(self) -> Settings:
+        if self.safelist_required and not self.persisted_query_manifests:
+            raise ValueError("CG_SAFELIST_REQUIRED needs at least one manifest in CG_PERSISTED_QUERY_MANIFESTS")
+        return self
 
     @model_validator(mode="after")
     def _service_levels_are_valid(self) -> Settings:
