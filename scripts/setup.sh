@@ -34,4 +34,5 @@ say "building the embedded Neo4j launcher (first run downloads Neo4j from Maven 
 
 bash scripts/install_playground.sh
 bash scripts/install_federation_harness.sh
+bash scripts/install_apollo_client.sh
 say "ready"

@@ -80,10 +80,13 @@ def normalized(document: DocumentNode) -> str:
 
 
 def listed_operation(query: str) -> ManifestOperation:
-    """The manifest entry for a query: its body printed as graphql-js prints it, id its SHA-256.
+    """The manifest entry for a query: its body in GraphQL's printed layout, its id the body's SHA-256.
 
-    Apollo Client's persisted-query link hashes ``print(document)``; printing the body the same
-    way makes a client's hash of the same document equal to the listed id.
+    Ids are made as Apollo's manifest generator makes them, but a client's hash matches one only
+    if the client sends this very text: graphql-js 16 prints object values as ``{a: 1}`` where
+    graphql-core prints ``{ a: 1 }``, and Apollo Client adds ``__typename`` to selection sets.
+    Bodies match whatever the layout; a manifest meant for hashes an app sends is best made with
+    Apollo's generator from the app's own documents.
     """
     document = parse(query, no_location=True)
     operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
