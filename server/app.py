@@ -77,7 +77,8 @@ async def live_sources(
         yield {}
     else:
         async with SourceRegistry.from_file(settings.sources_file, environ) as registry:
-            logger.info("live sources from %s: %s", settings.sources_file, ", ".join(registry) or "none")
+            # Debug: with several workers it would come once per process at every start.
+            logger.debug("live sources from %s: %s", settings.sources_file, ", ".join(registry) or "none")
             yield registry
 
 

@@ -7,6 +7,7 @@ loopback and uses that.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -41,9 +42,10 @@ class Settings(BaseSettings):
     local_neo4j_heap_mb: int = 3072
     local_neo4j_page_cache_mb: int = 4096
 
-    # The API.
+    # The API. `serve` runs one worker process per core unless told otherwise (CG_WORKERS).
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int | None = Field(default=None, ge=1)
     max_page_size: int = 100
     log_level: str = "info"
     # Origins whose browser pages may call the API, e.g. ["https://studio.apollographql.com"]
@@ -86,6 +88,9 @@ class Settings(BaseSettings):
     load_batch_size: int = DEFAULT_BATCH_SIZE
     demo_preset: str = "demo"
     demo_seed: int = 7
+    # Where `serve` starts the demo systems of record: helpdesk, HR and CRM on this port and the
+    # next two (the defaults in sources.toml; `serve` points the sources at other ports itself).
+    demo_systems_base_port: int = 8701
 
     @field_validator("get_cache_control")
     @classmethod
@@ -118,3 +123,6 @@ class Settings(BaseSettings):
 
     def effective_neo4j_uri(self) -> str:
         return self.neo4j_uri or self.local_neo4j_uri
+
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
