@@ -54,8 +54,10 @@ MAX_ID_LENGTH = 128
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type", "__typename"})
 # GraphiQL's introspection query is about 300 tokens: this leaves room for larger ones.
 INTROSPECTION_TOKENS = 5_000
-# Verdicts on bodies that are not listed as they stand, kept by text.
+# Verdicts on bodies that are not listed as they stand, kept by text: at most this many, of at
+# most this length each (16 MiB in all), so large bodies cannot fill memory through the cache.
 VERDICT_CACHE_SIZE = 1_024
+VERDICT_MAX_TEXT = 16 * 1_024
 
 
 class ManifestError(Exception):
@@ -192,9 +194,10 @@ class Safelist:
             self._verdicts.move_to_end(query)
             return verdict
         verdict = self._judge(query)
-        self._verdicts[query] = verdict
-        if len(self._verdicts) > VERDICT_CACHE_SIZE:
-            self._verdicts.popitem(last=False)
+        if len(query) <= VERDICT_MAX_TEXT:
+            self._verdicts[query] = verdict
+            if len(self._verdicts) > VERDICT_CACHE_SIZE:
+                self._verdicts.popitem(last=False)
         return verdict
 
     def _judge(self, query: str) -> bool:

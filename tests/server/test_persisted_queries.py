@@ -20,7 +20,15 @@ from server import cli
 from server.app import create_app
 from server.persisted_queries import DONT_CACHE, ApqStore
 from server.playground import EXAMPLE_QUERIES, playground_html
-from server.safelist import ManifestError, listed_operation, manifest_json, read_manifest
+from server.safelist import (
+    VERDICT_CACHE_SIZE,
+    VERDICT_MAX_TEXT,
+    ManifestError,
+    Safelist,
+    listed_operation,
+    manifest_json,
+    read_manifest,
+)
 from server.settings import PLAYGROUND_MANIFEST, Settings
 
 QUERY = 'query CustomerTier { customer(id: "C000001") { id tier } }'
@@ -310,6 +318,20 @@ def test_the_store_is_bounded_in_bytes_and_drops_the_least_recently_used() -> No
     store.put("e" * 64, "x" * 2_000)  # larger than the whole store: not kept, nothing evicted
     assert store.get("e" * 64) is None
     assert store.get(oldest) is not None
+
+
+def test_the_safelist_keeps_verdicts_on_few_short_bodies_only() -> None:
+    safelist = Safelist([listed_operation(EXAMPLE_QUERIES[3][1])], allow_introspection=True)
+    large = [f"# {index}\n{{ __typename }}" + " " * VERDICT_MAX_TEXT for index in range(20)]
+    small = [f"query Q{index} {{ __typename }}" for index in range(VERDICT_CACHE_SIZE + 50)]
+
+    assert all(safelist.allows(query) for query in large)  # introspection only: let through
+    assert all(safelist.allows(query) for query in small)
+    assert not safelist.allows(EXAMPLE_QUERIES[2][1])
+    # What the cache holds (a private detail, looked at for its bound): only short bodies, and few.
+    verdicts = safelist._verdicts
+    assert len(verdicts) == VERDICT_CACHE_SIZE
+    assert all(len(query) <= VERDICT_MAX_TEXT for query in verdicts)
 
 
 def test_the_shipped_manifest_lists_the_playground_examples() -> None:
