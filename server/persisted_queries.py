@@ -6,8 +6,8 @@ query. If the hash is unknown the answer is ``PERSISTED_QUERY_NOT_FOUND`` (messa
 ``PersistedQueryNotFound``, status 200, not cacheable); the client sends the hash again with the
 query, the server checks that the hash is the query's SHA-256, runs it and keeps it, and later
 requests, also ``GET`` ones a CDN can cache, carry the hash alone. With APQ turned off (and no
-manifest to look ids up in) the answer is ``PERSISTED_QUERY_NOT_SUPPORTED``, on which the link
-falls back to sending queries in full.
+safelist required) the answer is ``PERSISTED_QUERY_NOT_SUPPORTED``, on which the link falls
+back to sending queries in full.
 
 The store is a least-recently-used map bounded in bytes, one per worker process: with several
 workers each learns a hash on its own, and a client whose hash one worker has not seen gets
@@ -16,9 +16,10 @@ kept only once it has parsed, validated and been let through, so garbage cannot 
 entries for free.
 
 Operations listed in manifests (``server/safelist.py``) run by id whether APQ is on or not;
-when the safelist is required, every other operation is refused with ``QUERY_NOT_IN_SAFELIST``
-(status 403), and an unknown id with APQ off with ``PERSISTED_QUERY_NOT_IN_LIST`` (404): the
-codes and statuses Apollo's router uses. A malformed ``persistedQuery`` is ``BAD_REQUEST``
+with APQ off, any other id is ``PERSISTED_QUERY_NOT_SUPPORTED``. When the safelist is
+required, every other operation is refused with ``QUERY_NOT_IN_SAFELIST`` (status 403), and
+an unknown id with APQ off with ``PERSISTED_QUERY_NOT_IN_LIST`` (404): the codes and statuses
+Apollo's router uses. A malformed ``persistedQuery`` is ``BAD_REQUEST``
 (400), a hash that is not the query's ``PERSISTED_QUERY_HASH_MISMATCH`` (400). None of these
 answers echoes the input.
 """
@@ -156,8 +157,9 @@ class PersistedQueries:
                 raise PersistedQueryError(400, HASH_MISMATCH, "the query is not the one listed under this id")
             return PersistedOperation(listed.body if query is None else query, ident, register=False, trusted=True)
         if not self.apq_enabled:
-            if query is None:
+            if query is None and self.safelist_required:
                 raise PersistedQueryError(404, NOT_IN_LIST, "the persisted query id is not in the persisted query list")
+            # The client falls back to sending queries in full, which the safelist (if any) still checks.
             raise PersistedQueryError(200, NOT_SUPPORTED, "PersistedQueryNotSupported")
         if not _SHA256_HEX.fullmatch(ident):
             raise PersistedQueryError(

@@ -164,3 +164,19 @@ def test_with_the_safelist_required_and_apq_off_unlisted_hashes_are_refused(
     assert outsider_outcome["codes"] == ["PERSISTED_QUERY_NOT_IN_LIST"]
     assert exchanges(report, 0) == [("GET", False, 200, []), ("GET", False, 404, ["PERSISTED_QUERY_NOT_IN_LIST"])]
     assert report["wire"][0]["hash"] == listed[0].id
+
+
+def test_with_apq_off_the_link_falls_back_to_full_queries(
+    apollo_client: Path, neo4j_uri: str, demo_graph: AsyncDriver, tmp_path: Path
+) -> None:
+    first = {"query": TIER, "variables": {"id": "C000001"}}
+    with served(neo4j_uri, tmp_path, apq_enabled="false") as api:
+        report = run_clients(api.url, [[first, first]], tmp_path)
+
+    assert exchanges(report, 0) == [
+        ("GET", False, 200, ["PERSISTED_QUERY_NOT_SUPPORTED"]),
+        ("POST", True, 200, []),  # the retry, without the hash
+        ("POST", True, 200, []),  # the link stays off: full queries from then on
+    ]
+    assert [sent["hash"] for sent in report["wire"][1:]] == [None, None]
+    assert [outcome["data"]["customer"]["id"] for outcome in report["results"][0]] == ["C000001", "C000001"]

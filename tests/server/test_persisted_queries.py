@@ -153,16 +153,25 @@ async def test_with_apq_off_a_hash_is_not_supported_unless_a_manifest_lists_it(d
         unlisted = await http.post("/graphql", json={"extensions": persisted()})
         listed = await http.post("/graphql", json={"extensions": persisted(example.id)})
         plain = await http.post("/graphql", json={"query": QUERY})
+    async with served(demo_graph, apq_enabled=False, safelist_required=True) as http:
+        not_in_list = await http.post("/graphql", json={"extensions": persisted()})
+        listed_only = await http.post("/graphql", json={"extensions": persisted(example.id)})
 
     assert bare.status_code == 200
     assert bare.json()["errors"] == [
         {"message": "PersistedQueryNotSupported", "extensions": {"code": "PERSISTED_QUERY_NOT_SUPPORTED"}}
     ]
     assert code_of(with_query) == "PERSISTED_QUERY_NOT_SUPPORTED"
-    assert unlisted.status_code == 404
-    assert code_of(unlisted) == "PERSISTED_QUERY_NOT_IN_LIST"
+    # A manifest is loaded (the playground's, by default): its ids run, other hashes still get
+    # NOT_SUPPORTED, on which APQ clients fall back to sending queries in full.
+    assert unlisted.status_code == 200
+    assert code_of(unlisted) == "PERSISTED_QUERY_NOT_SUPPORTED"
     assert listed.json()["data"]["customer"]["id"] == "C000001"
     assert plain.json()["data"]["customer"]["id"] == "C000001"
+    # With the safelist required, an id outside it is refused as Apollo's router refuses it.
+    assert not_in_list.status_code == 404
+    assert code_of(not_in_list) == "PERSISTED_QUERY_NOT_IN_LIST"
+    assert listed_only.json()["data"]["customer"]["id"] == "C000001"
 
 
 HUGE = "a" * 50_000  # a URL of about this much still fits httpx
