@@ -20,18 +20,24 @@ done
 stamp=".venv/.customer-graph-stamp"
 wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-    say "installing Python packages into .venv"
+    say "installing Python packages into .venv (pip's output: .venv/pip-install.log)"
     [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    # pip's notes (such as setuptools' editable-install warning) go to the log; a failure shows it.
+    if ! { .venv/bin/python -m pip install --quiet --upgrade pip \
+        && .venv/bin/python -m pip install --quiet -e ".[dev]"; } >.venv/pip-install.log 2>&1; then
+        cat .venv/pip-install.log >&2
+        say "installing Python packages failed"
+        exit 1
+    fi
     echo "$wanted" >"$stamp"
 else
     say "Python packages up to date"
 fi
 
-say "building the embedded Neo4j launcher (first run downloads Neo4j from Maven Central)"
+# Says nothing when the launcher is built already; its first build downloads Neo4j from Maven Central.
 .venv/bin/python -c "from server.local_neo4j import build_launcher; build_launcher()"
 
 bash scripts/install_playground.sh
 bash scripts/install_federation_harness.sh
+bash scripts/install_apollo_client.sh
 say "ready"

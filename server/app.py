@@ -8,6 +8,8 @@ the lifespan too, unless ``sources`` are handed in (then they are the caller's t
 ``/readyz`` is about Neo4j only; ``/healthz/sources`` reports each source without failing.
 Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers on the origins
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
+Persisted queries and the safelist follow the settings (``persisted_queries_for``); a manifest
+that cannot be used stops ``create_app`` with a ``ManifestError``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from resolvers.schema import build_schema
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.limits import RequestLimits
+from server.persisted_queries import PersistedQueries
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
+from server.safelist import Safelist
 from server.settings import Settings
 from server.sources_config import SourceRegistry
 from sources.port import Source
@@ -76,8 +80,25 @@ async def live_sources(
         yield {}
     else:
         async with SourceRegistry.from_file(settings.sources_file, environ) as registry:
-            logger.info("live sources from %s: %s", settings.sources_file, ", ".join(registry) or "none")
+            # Debug: with several workers it would come once per process at every start.
+            logger.debug("live sources from %s: %s", settings.sources_file, ", ".join(registry) or "none")
             yield registry
+
+
+def persisted_queries_for(settings: Settings) -> PersistedQueries:
+    """APQ and the safelist as the settings ask; ``ManifestError`` if a manifest is unusable."""
+    safelist = None
+    if settings.persisted_query_manifests:
+        safelist = Safelist.from_files(
+            settings.persisted_query_manifests, allow_introspection=settings.safelist_allows_introspection
+        )
+    return PersistedQueries(
+        apq_enabled=settings.apq_enabled,
+        apq_cache_bytes=settings.apq_cache_bytes,
+        safelist=safelist,
+        safelist_required=settings.safelist_required,
+        get_cache_control=settings.get_cache_control,
+    )
 
 
 def create_app(
@@ -91,6 +112,7 @@ def create_app(
 ) -> Starlette:
     services = Services()
     schema = build_schema()
+    persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
 
     @asynccontextmanager
@@ -161,6 +183,7 @@ def create_app(
         executor_class=PlainFieldExecutor,
         limits=RequestLimits.of(settings),
         cost_model=CostModel.of(schema._schema, settings.max_page_size),
+        persisted=persisted,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

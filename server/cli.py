@@ -10,12 +10,11 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import uvicorn
+from pydantic import ValidationError
 
 from domain.errors import CustomerGraphError
 from graph import files
@@ -25,12 +24,16 @@ from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import export_sdl
 from server import local_neo4j
+from server.app import persisted_queries_for
 from server.bootstrap import connected_graph, ensure_neo4j
-from server.main import build_app
-from server.progress import LoadProgress, format_report
+from server.playground import EXAMPLE_QUERIES
+from server.progress import LoadProgress, TotalProgress, format_report, format_summary
 from server.request_id import configure_logging
-from server.settings import PROJECT_ROOT, Settings
+from server.safelist import ManifestError, listed_operation, manifest_json
+from server.serve import serve_api, start_demo_systems
+from server.settings import PLAYGROUND_MANIFEST, PROJECT_ROOT, Settings
 from server.sync import run_sync
+from server.workers import PortInUseError
 from sources.config import SourceConfigError
 
 EXIT_REJECTED_ROWS = 3
@@ -49,9 +52,11 @@ def format_counts(counts: GraphCounts) -> str:
     return "\n".join(lines)
 
 
-async def load_demo(settings: Settings, preset: str, seed: int, uri: str) -> LoadReport:
+async def load_demo(settings: Settings, preset: str, seed: int, uri: str, *, one_line: bool = False) -> LoadReport:
     company = DemoCompany(PRESETS[preset], seed)
-    progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
+    totals = {kind.name: company.count(kind.name) for kind in ROW_KINDS}
+    label = f"graph: loading the '{preset}' demo company"
+    progress = TotalProgress(totals, label=label) if one_line else LoadProgress(totals)
     async with connected_graph(settings, uri) as driver:
         loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
         try:
@@ -122,9 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-demo", action="store_true", help="never load demo data nor start the demo systems of record"
     )
+    serve.add_argument("--workers", type=int, help="API processes (default: CG_WORKERS, or one per core)")
 
     schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
     schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
+
+    manifest = commands.add_parser(
+        "export-manifest", help="write the playground's example queries as a persisted-query manifest"
+    )
+    manifest.add_argument("--check", action="store_true", help="exit 1 if the manifest differs from the examples")
 
     export = commands.add_parser("export-demo", help="write a demo preset as JSON Lines files, one per row kind")
     export.add_argument("folder", type=Path)
@@ -135,7 +146,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"customer-graph: the settings are not valid:\n{exc}", file=sys.stderr)
+        return 2
+    # Library warnings (the Neo4j driver's) as log lines, not bare text between the steps.
+    configure_logging(settings.log_level)
     if getattr(args, "batch_size", None):
         settings = settings.model_copy(update={"load_batch_size": args.batch_size})
     seed = args.seed if getattr(args, "seed", None) is not None else settings.demo_seed
@@ -147,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         files.UnknownFileError,
         FileNotFoundError,
         SourceConfigError,
+        ManifestError,
+        PortInUseError,
         KeyError,
     ) as exc:
         print(f"customer-graph: {exc}", file=sys.stderr)
@@ -164,6 +183,10 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         return 0
     if args.command == "export-schema":
         return _export_schema(check=args.check)
+    if args.command == "export-manifest":
+        return _export_manifest(check=args.check)
+    if args.command == "serve":
+        return _serve(args, settings, seed)
     uri = ensure_neo4j(settings)
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
@@ -183,13 +206,6 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
             return 2
         print(format_report(report))
         return EXIT_REJECTED_ROWS if report.rows_rejected else 0
-    if args.command == "serve":
-        if not args.no_demo:
-            preset = args.preset or settings.demo_preset
-            _load_demo_if_empty(settings, preset, seed, uri)
-            if settings.sources_enabled:
-                _start_demo_systems(preset, seed)
-        return _serve(settings.model_copy(update={"neo4j_uri": uri}))
     counts = _load_demo_if_empty(settings, args.preset or settings.demo_preset, seed, uri)
     print(f"graph at {uri}:")
     print(format_counts(counts))
@@ -205,31 +221,47 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
     return counts
 
 
-def _start_demo_systems(preset: str, seed: int) -> None:
-    """Start the DEMO systems of record that the shipped sources.toml points at, if they are not
-    running, so the live fields answer in the playground. They are demo code, run as their own
-    command (``python -m demo_systems``), never imported by the product; they keep running after
-    the server stops (``python -m demo_systems stop``). The API is served even if they fail."""
-    command = [sys.executable, "-m", "demo_systems", "start", "--preset", preset, "--seed", str(seed)]
-    print(f"starting the demo systems of record: python {' '.join(command[1:])}", flush=True)
-    done = subprocess.run(command, cwd=PROJECT_ROOT, check=False)
-    if done.returncode != 0:
-        print("customer-graph: the demo systems did not start; live fields will be null", file=sys.stderr)
+def _serve(args: argparse.Namespace, settings: Settings, seed: int) -> int:
+    """Each start-up step once, in this process, a line each; then the API in its workers."""
+    if args.workers is not None and args.workers < 1:
+        print("customer-graph: --workers must be at least 1", file=sys.stderr)
+        return 2
+    persisted_queries_for(settings)  # a bad manifest stops us here, before anything starts
+    uri = _start_neo4j(settings)
+    environ = dict(os.environ)
+    if not args.no_demo:
+        preset = args.preset or settings.demo_preset
+        _load_demo_once(settings, preset, seed, uri)
+        if settings.sources_enabled:
+            for name, url in start_demo_systems(settings, preset, seed).items():
+                environ.setdefault(name, url)  # URLs set by hand win
+    worker_count = args.workers or settings.worker_count()
+    return serve_api(settings.model_copy(update={"neo4j_uri": uri}), environ, worker_count=worker_count)
 
 
-def _serve(settings: Settings) -> int:
-    configure_logging(settings.log_level)
-    url = f"http://{settings.host}:{settings.port}/graphql"
-    print(f"Customer Graph API at {url} (open it in a browser for the GraphiQL playground)", flush=True)
-    # The app logs each request itself, with its X-Request-Id: uvicorn's access log would repeat it without.
-    uvicorn.run(
-        build_app(settings, environ=os.environ),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-    )
-    return 0
+def _start_neo4j(settings: Settings) -> str:
+    if settings.neo4j_uri is not None:
+        print(f"neo4j: {settings.neo4j_uri}", flush=True)
+    elif (current := local_neo4j.running(settings.local_neo4j_home)) is not None:
+        print(f"neo4j: the embedded Neo4j runs at {current.uri} (data in {current.home})", flush=True)
+    else:
+        where = f"bolt://127.0.0.1:{settings.local_neo4j_port}"
+        print(f"neo4j: starting the embedded Neo4j at {where} (data in {settings.local_neo4j_home})", flush=True)
+    return ensure_neo4j(settings)
+
+
+def _load_demo_once(settings: Settings, preset: str, seed: int, uri: str) -> None:
+    counts = asyncio.run(show_counts(settings, uri))
+    if counts.total_nodes:
+        print(
+            f"graph: {counts.total_nodes:,} nodes and {counts.total_relationships:,} relationships already loaded",
+            flush=True,
+        )
+        return
+    report = asyncio.run(load_demo(settings, preset, seed, uri, one_line=True))
+    print(f"graph: the '{preset}' demo company {format_summary(report)}", flush=True)
+    if report.rows_rejected:
+        print(format_report(report), file=sys.stderr)
 
 
 def _export_schema(*, check: bool) -> int:
@@ -243,6 +275,27 @@ def _export_schema(*, check: bool) -> int:
         return 0
     target.write_text(sdl)
     print(f"wrote {target}")
+    return 0
+
+
+def playground_manifest() -> str:
+    """The playground's example queries as an Apollo persisted-query manifest."""
+    return manifest_json(listed_operation(query) for _, query in EXAMPLE_QUERIES)
+
+
+def _export_manifest(*, check: bool) -> int:
+    manifest = playground_manifest()
+    if check:
+        if not PLAYGROUND_MANIFEST.exists() or PLAYGROUND_MANIFEST.read_text(encoding="utf-8") != manifest:
+            print(
+                f"{PLAYGROUND_MANIFEST} differs from the examples: run 'customer-graph export-manifest'",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{PLAYGROUND_MANIFEST.name} matches the playground's examples")
+        return 0
+    PLAYGROUND_MANIFEST.write_text(manifest, encoding="utf-8")
+    print(f"wrote {PLAYGROUND_MANIFEST}")
     return 0
 
 

@@ -8,6 +8,10 @@
 - Malformed bodies and parameters are ``400`` with a JSON error, never a ``500``.
 - ``apollo-federation-include-trace: ftv1`` (sent by an Apollo gateway that reports usage)
   adds ``extensions.ftv1``, the request's per-field trace (``server/ftv1.py``).
+- ``extensions.persistedQuery`` (automatic persisted queries) and the safelist are
+  ``server/persisted_queries.py``'s: it turns a hash into a query, or refuses the request.
+- ``GET`` responses carry ``Cache-Control``: the configured value when the query ran without
+  errors (``no-store`` unless configured), ``no-store`` otherwise.
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
@@ -54,6 +58,7 @@ from resolvers.documents import DocumentLimits, parse_document, shape_errors, to
 from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
 from server.limits import CostGuard, RequestLimits
+from server.persisted_queries import PersistedOperation, PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.http")
 
@@ -69,14 +74,17 @@ VALIDATION_RULES = (*specified_rules, MaxIntrospectionDepthRule)
 class RequestError(Exception):
     """The HTTP request itself is wrong: answered with ``status`` and a JSON error."""
 
+    code = "BAD_REQUEST"
+
     def __init__(
-        self, status: int, message: str, headers: Mapping[str, str] | None = None, code: str = "BAD_REQUEST"
+        self, status: int, message: str, headers: Mapping[str, str] | None = None, code: str | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
-        self.code = code
+        if code is not None:
+            self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,8 @@ class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    # Named by ``extensions.persistedQuery``, if the request used it.
+    persisted: PersistedOperation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +159,13 @@ def negotiate(accept: str) -> str | None:
 
 def wants_html(request: Request) -> bool:
     accept = request.headers.get("accept", "")
-    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+    params = request.query_params
+    return request.method == "GET" and "text/html" in accept and "query" not in params and "extensions" not in params
 
 
-async def read_request(request: Request, max_body_bytes: int = MAX_BODY_BYTES) -> GraphQLRequest:
+async def read_request(
+    request: Request, persisted: PersistedQueries, max_body_bytes: int = MAX_BODY_BYTES
+) -> GraphQLRequest:
     if request.method == "GET":
         params = request.query_params
         return _graphql_request(
@@ -160,6 +173,7 @@ async def read_request(request: Request, max_body_bytes: int = MAX_BODY_BYTES) -
             _json_param(params.get("variables"), "variables"),
             params.get("operationName"),
             _json_param(params.get("extensions"), "extensions"),
+            persisted,
         )
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -172,7 +186,11 @@ async def read_request(request: Request, max_body_bytes: int = MAX_BODY_BYTES) -
     if not isinstance(payload, dict):
         raise RequestError(400, "the request body must be a JSON object (batches are not supported)")
     return _graphql_request(
-        payload.get("query"), payload.get("variables"), payload.get("operationName"), payload.get("extensions")
+        payload.get("query"),
+        payload.get("variables"),
+        payload.get("operationName"),
+        payload.get("extensions"),
+        persisted,
     )
 
 
@@ -202,17 +220,22 @@ def _json_param(value: str | None, name: str) -> object:
         raise RequestError(400, f"'{name}' is not valid JSON") from None
 
 
-def _graphql_request(query: object, variables: object, operation_name: object, extensions: object) -> GraphQLRequest:
-    if not isinstance(query, str) or not query.strip():
-        raise RequestError(400, "'query' must be a non-empty string")
+def _graphql_request(
+    query: object, variables: object, operation_name: object, extensions: object, persisted: PersistedQueries
+) -> GraphQLRequest:
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "'variables' must be a JSON object")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(400, "'operationName' must be a string")
-    # No extension is used yet, but the specification makes it a map: anything else is a bad request.
+    # The specification makes extensions a map: anything else is a bad request.
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError(400, "'extensions' must be a JSON object")
-    return GraphQLRequest(query, variables, operation_name)
+    operation = persisted.lookup(query, extensions)
+    if operation is not None:
+        query = operation.query
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "'query' must be a non-empty string")
+    return GraphQLRequest(query, variables, operation_name, operation)
 
 
 class GraphQLEndpoint:
@@ -227,8 +250,10 @@ class GraphQLEndpoint:
         executor_class: type[Executor[Any]] | None = None,
         limits: RequestLimits | None = None,
         cost_model: CostModel | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self._schema = schema
+        self._persisted = persisted or PersistedQueries()
         self._executor_class = executor_class
         self._context_factory = context_factory
         self._playground = playground
@@ -246,10 +271,14 @@ class GraphQLEndpoint:
             return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
         try:
             budget = self._limits.budget()
-            graphql_request = await read_request(request, self._limits.max_body_bytes)
-            return await self._run(request, graphql_request, media_type, budget)
-        except RequestError as error:
-            return _error_response(error)
+            graphql_request = await read_request(request, self._persisted, self._limits.max_body_bytes)
+            self._persisted.admit(graphql_request.query, graphql_request.persisted)
+            response = await self._run(request, graphql_request, media_type, budget)
+        except (RequestError, PersistedQueryError) as error:
+            response = _error_response(error)
+        if request.method == "GET":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
     async def _run(
         self, request: Request, graphql_request: GraphQLRequest, media_type: str, budget: RequestBudget
@@ -273,6 +302,7 @@ class GraphQLEndpoint:
             if checked.errors:
                 result = ExecutionResult(None, checked.errors)
                 return _result_response(result, media_type, trace, request_failed=True, extensions=extensions)
+        self._persisted.remember(graphql_request.persisted)
         try:
             async with asyncio.timeout(budget.remaining()):
                 outcome = execute(
@@ -296,10 +326,15 @@ class GraphQLEndpoint:
         # Errors without a path come from variables that do not fit: nothing ran.
         errors = result.errors or []
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
-        return _result_response(
+        response = _result_response(
             result, media_type, trace, request_failed=request_failed, extensions=extensions,
             omitted_errors=budget.omitted_errors,
         )  # fmt: skip
+        if request.method == "GET" and not errors and trace is None:
+            # Of the request's headers, only these two change what is answered.
+            response.headers["Cache-Control"] = self._persisted.get_cache_control
+            response.headers["Vary"] = f"Accept, {INCLUDE_TRACE_HEADER}"
+        return response
 
 
 def _result_response(
@@ -328,6 +363,6 @@ def _result_response(
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
-def _error_response(error: RequestError) -> Response:
+def _error_response(error: RequestError | PersistedQueryError) -> Response:
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
     return Response(orjson.dumps(body), status_code=error.status, media_type=JSON, headers=error.headers)

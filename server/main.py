@@ -42,3 +42,12 @@ def app() -> Starlette:
     settings = Settings()
     configure_logging(settings.log_level)
     return build_app(settings, environ=os.environ)
+
+
+def worker_app(settings: Settings, environ: Mapping[str, str]) -> Starlette:
+    """The app of one ``serve`` worker, with the settings and environment its parent resolved.
+
+    A module-level function, so ``functools.partial(worker_app, ...)`` pickles into a worker.
+    """
+    configure_logging(settings.log_level)
+    return build_app(settings, environ=environ)

@@ -7,9 +7,10 @@ loopback and uses that.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.loader import DEFAULT_BATCH_SIZE
@@ -19,8 +20,11 @@ from graph.service_levels import (
     DEFAULT_RESPOND_HOURS,
     ServiceLevels,
 )
+from server.persisted_queries import DEFAULT_APQ_CACHE_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The playground's example queries as a persisted-query manifest (`customer-graph export-manifest`).
+PLAYGROUND_MANIFEST = PROJECT_ROOT / "server" / "playground" / "persisted-query-manifest.json"
 
 
 class Settings(BaseSettings):
@@ -38,9 +42,10 @@ class Settings(BaseSettings):
     local_neo4j_heap_mb: int = 3072
     local_neo4j_page_cache_mb: int = 4096
 
-    # The API.
+    # The API. `serve` runs one worker process per core unless told otherwise (CG_WORKERS).
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int | None = Field(default=None, ge=1)
     max_page_size: int = 100
     log_level: str = "info"
     # Origins whose browser pages may call the API, e.g. ["https://studio.apollographql.com"]
@@ -67,6 +72,21 @@ class Settings(BaseSettings):
     # body, token, time, statement and error limits stay). For comparing, not for production.
     operation_limits_enabled: bool = True
 
+    # Persisted operations (server/persisted_queries.py). APQ: clients send a query's SHA-256
+    # instead of its text once this process has seen it; the store is per worker process and
+    # bounded in bytes. Manifests (Apollo's JSON format, a JSON list of paths) list operations
+    # that run by id; with the safelist required, nothing else runs (introspection aside, if
+    # allowed, so GraphiQL and codegen can read the schema).
+    apq_enabled: bool = True
+    apq_cache_bytes: int = Field(default=DEFAULT_APQ_CACHE_BYTES, ge=0)
+    persisted_query_manifests: list[Path] = Field(default_factory=lambda: [PLAYGROUND_MANIFEST])
+    safelist_required: bool = False
+    safelist_allows_introspection: bool = True
+    # Cache-Control of GET responses without errors (GET is how a CDN can cache by hash). The
+    # default keeps them out of every cache: answers hold live data and, once callers
+    # authenticate, are theirs alone. Set e.g. "public, max-age=60" only for a public graph.
+    get_cache_control: str = "no-store"
+
     # Service levels by customer value tier, in hours (JSON in the environment, e.g.
     # CG_SLA_RESPOND_HOURS='{"PLATINUM": 0.5}'); a tier left out keeps its default. A ticket is
     # at risk once it has used this share of a target.
@@ -88,6 +108,22 @@ class Settings(BaseSettings):
     load_batch_size: int = DEFAULT_BATCH_SIZE
     demo_preset: str = "demo"
     demo_seed: int = 7
+    # Where `serve` starts the demo systems of record: helpdesk, HR and CRM on this port and the
+    # next two (the defaults in sources.toml; `serve` points the sources at other ports itself).
+    demo_systems_base_port: int = 8701
+
+    @field_validator("get_cache_control")
+    @classmethod
+    def _is_a_header_value(cls, value: str) -> str:
+        if not value or any(not " " <= char <= "~" for char in value):
+            raise ValueError("must be a non-empty Cache-Control value of visible ASCII characters")
+        return value
+
+    @model_validator(mode="after")
+    def _safelist_has_a_manifest(self) -> Settings:
+        if self.safelist_required and not self.persisted_query_manifests:
+            raise ValueError("CG_SAFELIST_REQUIRED needs at least one manifest in CG_PERSISTED_QUERY_MANIFESTS")
+        return self
 
     @model_validator(mode="after")
     def _service_levels_are_valid(self) -> Settings:
@@ -107,3 +143,6 @@ class Settings(BaseSettings):
 
     def effective_neo4j_uri(self) -> str:
         return self.neo4j_uri or self.local_neo4j_uri
+
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1

@@ -10,7 +10,9 @@ worker binds its own socket to the address with ``SO_REUSEPORT`` (Linux), and th
 spreads new connections over the sockets by a hash of the client's address and port.
 
 The factory is built in each worker, with its settings from the environment as
-``uvicorn --factory`` would. SIGTERM or SIGINT stops every worker; if one worker dies the
+``uvicorn --factory`` would (``customer-graph serve`` hands in a picklable callable instead,
+carrying the settings it resolved). Each worker reports once it has started, so the launcher
+can say when all of them serve. SIGTERM or SIGINT stops every worker; if one worker dies the
 others are stopped and the command fails.
 """
 
@@ -18,15 +20,21 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
+import queue
 import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
 from types import FrameType
 
 import uvicorn
+
+# "module:function" (uvicorn's factory string) or a picklable callable returning the ASGI app.
+AppFactory = str | Callable[[], object]
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -40,16 +48,64 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(factory: str, host: str, port: int, log_level: str) -> None:
+class PortInUseError(OSError):
+    """Another process listens on the address: workers would share it with that process."""
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Raise ``PortInUseError`` if something listens on ``host:port``.
+
+    ``SO_REUSEPORT`` lets any process of the same user bind a port whose sockets all carry the
+    option: a second server started by mistake would quietly take half the connections. Bound
+    without the option, this probe fails on any port in use.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(f"{host}:{port} is already in use ({error.strerror})") from None
+
+
+class _ReportingServer(uvicorn.Server):
+    """A uvicorn server that puts its pid on ``ready`` once its app has started and it listens."""
+
+    def __init__(self, config: uvicorn.Config, ready: Queue[int]) -> None:
+        super().__init__(config)
+        self._ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._ready.put(os.getpid())
+
+
+def _worker(factory: AppFactory, host: str, port: int, log_level: str, ready: Queue[int]) -> None:
     sock = listening_socket(host, port)
     config = uvicorn.Config(factory, factory=True, host=host, port=port, log_level=log_level, access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    _ReportingServer(config, ready).run(sockets=[sock])
 
 
-def serve(factory: str, *, workers: int, host: str, port: int, log_level: str) -> int:
-    """Run ``workers`` processes serving ``factory`` until stopped; the exit code of the command."""
+def serve(
+    factory: AppFactory,
+    *,
+    workers: int,
+    host: str,
+    port: int,
+    log_level: str,
+    on_ready: Callable[[list[int]], None] | None = None,
+) -> int:
+    """Run ``workers`` processes serving ``factory`` until stopped; the exit code of the command.
+
+    ``on_ready`` is called once, with the workers' pids, when every worker serves.
+    ``PortInUseError`` if something already listens on the address.
+    """
+    ensure_port_free(host, port)
     context = multiprocessing.get_context("spawn")
     processes: list[BaseProcess] = []
+    ready: Queue[int] = context.Queue()
+    started: list[int] = []
     stopping = False
 
     def stop(_signal: int, _frame: FrameType | None) -> None:
@@ -59,7 +115,7 @@ def serve(factory: str, *, workers: int, host: str, port: int, log_level: str) -
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(workers):
-        process = context.Process(target=_worker, args=(factory, host, port, log_level), daemon=True)
+        process = context.Process(target=_worker, args=(factory, host, port, log_level, ready), daemon=True)
         process.start()
         processes.append(process)
     failed = False
@@ -68,6 +124,10 @@ def serve(factory: str, *, workers: int, host: str, port: int, log_level: str) -
             failed = True
             print("server.workers: a worker stopped; stopping the others", file=sys.stderr, flush=True)
             break
+        if len(started) < workers:
+            started += _drain(ready)
+            if len(started) == workers and on_ready is not None:
+                on_ready(sorted(started))
         time.sleep(0.2)
     for worker in processes:
         if worker.is_alive():
@@ -77,6 +137,15 @@ def serve(factory: str, *, workers: int, host: str, port: int, log_level: str) -
         if worker.is_alive():
             worker.kill()
     return 1 if failed else 0
+
+
+def _drain(ready: Queue[int]) -> list[int]:
+    pids: list[int] = []
+    while True:
+        try:
+            pids.append(ready.get_nowait())
+        except queue.Empty:
+            return pids
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +160,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--workers must be at least 1")
     if not hasattr(socket, "SO_REUSEPORT"):
         parser.error("this platform has no SO_REUSEPORT; use uvicorn --workers instead")
-    return serve(args.factory, workers=args.workers, host=args.host, port=args.port, log_level=args.log_level)
+
+    def announce(pids: list[int]) -> None:
+        print(f"server.workers: {len(pids)} workers serve http://{args.host}:{args.port}", flush=True)
+
+    try:
+        return serve(
+            args.factory,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            on_ready=announce,
+        )
+    except PortInUseError as error:
+        print(f"server.workers: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

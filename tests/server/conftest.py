@@ -9,6 +9,9 @@ from neo4j import AsyncDriver
 from server.app import create_app
 from server.settings import Settings
 
+# npm packages never hold our tests, but some ship .py files; keep pytest out of them.
+collect_ignore = ["apollo_client"]
+
 
 @pytest.fixture
 async def client(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
