@@ -5,13 +5,15 @@ whose instant in UTC is before year 1: Python cannot represent it, so the first 
 UTC (comparing it, or handing it to the Neo4j driver) raised ``OverflowError`` deep in a
 resolver, an ``INTERNAL_SERVER_ERROR``. This ``DateTime`` is the same scalar for clients (same
 name, same ISO text out) but refuses such values where they come in, with ``BAD_USER_INPUT``,
-and reads a time without a zone as UTC, as every time in the graph is. A cursor's counterpart
+and reads a time without a zone as UTC, as every time in the graph is. Offsets must be within
+±18:00, the range Neo4j (Java) keeps: Python takes up to ±24:00, and a value past ±18:00 made
+Neo4j refuse the whole statement's parameters. A cursor's counterpart
 is ``resolvers.pagination.decode_cursor``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dateutil.parser  # type: ignore[import-untyped]  # strawberry's own DateTime parser
 import strawberry
@@ -22,6 +24,7 @@ from resolvers.errors import shortened
 
 # Longer than any ISO 8601 date and time with fractions and an offset.
 _MAX_DATETIME_TEXT = 64
+_MAX_OFFSET = timedelta(hours=18)
 
 
 def parse_datetime(value: object) -> datetime:
@@ -34,6 +37,9 @@ def parse_datetime(value: object) -> datetime:
         raise BadUserInputError(shortened(f"'{value}' is not an ISO 8601 date and time")) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    offset = parsed.utcoffset()
+    if offset is not None and abs(offset) > _MAX_OFFSET:
+        raise BadUserInputError(f"'{value}' has an offset beyond ±18:00")
     try:
         parsed.astimezone(UTC)
     except OverflowError:

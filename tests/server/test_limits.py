@@ -203,6 +203,11 @@ EDGE_INPUTS = [
         {"t": "0001-01-01T00:00:00+14:00"},
     ),
     (
+        "a DateTime offset beyond 18 hours",
+        'query ($t: DateTime) { departmentFlows(departmentId: "D001", asOf: $t) { handsWorkTo { tickets } } }',
+        {"t": "2024-06-01T00:00:00+20:55"},
+    ),
+    (
         "a literal DateTime at the edge",
         '{ demand(window: {from: "0001-01-01T00:00:00+01:00", to: "2020-01-01T00:00:00Z"}, by: TIER) { currency } }',
         None,
