@@ -107,11 +107,11 @@ class DocumentCache:
 
     Bounded in entries and in the tokens of their documents together: a parsed document holds
     a few hundred bytes per token, so a few hundred distinct documents of the largest size
-    allowed must not hold hundreds of megabytes (``max_tokens`` ~ 60 MB).
+    allowed must not hold hundreds of megabytes (``max_tokens`` ~ 40 MB).
     """
 
     def __init__(
-        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 150_000
+        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 100_000
     ) -> None:
         self._schema = schema
         self._size = size
