@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
+    DatabaseUnavailable,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -23,5 +24,8 @@ async def translated() -> AsyncIterator[None]:
         raise ConflictError(f"the graph refused the write: {exc.message}") from exc
     except (ServiceUnavailable, SessionExpired) as exc:
         raise GraphUnavailableError("the graph database is unavailable") from exc
+    except DatabaseUnavailable as exc:
+        # Neo4j answers so on a connection still open while its database stops or starts.
+        raise GraphUnavailableError("the graph database is unavailable (starting or stopping)") from exc
     except AuthError as exc:
         raise GraphUnavailableError("the graph database refused our credentials") from exc
