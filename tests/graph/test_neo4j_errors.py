@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from neo4j.exceptions import DatabaseUnavailable, Neo4jError, ServiceUnavailable
 
 from domain.errors import GraphUnavailableError
+from graph.driver import open_driver
 from graph.neo4j_errors import translated
 
 
@@ -28,3 +31,16 @@ async def test_an_unreachable_database_is_unavailable() -> None:
     with pytest.raises(GraphUnavailableError):
         async with translated():
             raise ServiceUnavailable("Couldn't connect to 127.0.0.1:1")
+
+
+async def test_a_pool_with_no_connection_free_in_time_is_unavailable(neo4j_uri: str) -> None:
+    driver = open_driver(neo4j_uri, "neo4j", os.environ.get("CG_TEST_NEO4J_PASSWORD", ""), max_connection_pool_size=1)
+    try:
+        async with driver.session(database="neo4j") as holding:
+            transaction = await holding.begin_transaction()  # keeps the pool's one connection
+            with pytest.raises(GraphUnavailableError, match="busy"):
+                async with translated(), driver.session(database="neo4j") as waiting:
+                    await (await waiting.run("RETURN 1")).consume()
+            await transaction.rollback()
+    finally:
+        await driver.close()
