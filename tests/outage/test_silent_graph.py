@@ -32,9 +32,12 @@ async def test_a_graph_that_never_answers_is_unavailable_within_seconds(silent_n
     driver = open_driver(silent_neo4j, settings.neo4j_user, "")
     app = create_app(settings, driver=driver)
     try:
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=None
-        ) as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=None
+            ) as http,
+        ):
             started = time.monotonic()
             answer, ready = await asyncio.wait_for(
                 asyncio.gather(
