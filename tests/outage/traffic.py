@@ -104,7 +104,7 @@ class Traffic:
                     response = await http.post("/graphql", json={"query": QUERIES[name][1]})
                     kind = classify(response.status_code, response.json())
                 except httpx.TimeoutException:
-                    kind = "failure: hang"
+                    kind = f"failure: hang ({name})"
                 except (httpx.TransportError, ValueError) as error:
                     kind = f"failure: {type(error).__name__}"
                 self.answers.append(Answer(name, started, time.monotonic(), kind))
