@@ -98,6 +98,16 @@ def _json_value(value: object) -> str:
     return str(isoformat())
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="customer-graph", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", choices=sorted(PRESETS), help="generate and load a demo company")
     source.add_argument("paths", nargs="*", type=Path, default=[], help=".jsonl/.csv files or folders")
     load.add_argument("--seed", type=int, help="demo generator seed")
-    load.add_argument("--batch-size", type=int, help="rows per transaction")
+    load.add_argument("--batch-size", type=_positive, help="rows per transaction")
 
     commands.add_parser("counts", help="print node and relationship counts")
 
