@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from domain.errors import CustomerGraphError
 from graph import files
@@ -36,6 +37,7 @@ from server.sync import run_sync
 from server.workers import PortInUseError
 from sources.config import SourceConfigError
 
+EXIT_BAD_ARGUMENTS = 2
 EXIT_REJECTED_ROWS = 3
 
 
@@ -98,6 +100,16 @@ def _json_value(value: object) -> str:
     return str(isoformat())
 
 
+def _setting_names(problem: ErrorDetails) -> str:
+    """The environment variable a settings error is about; a check across several names them itself."""
+    if not problem["loc"]:
+        return "(settings)"
+    field = str(problem["loc"][0])
+    if field not in Settings.model_fields:
+        return field  # read under one of its aliases (NEO4J_URI): that is the variable's name
+    return f"CG_{field.upper()}"
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -158,9 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValidationError as exc:
-        print(f"customer-graph: the settings are not valid:\n{exc}", file=sys.stderr)
-        return 2
+    except ValidationError as error:
+        # A setting from the environment or .env that does not fit: a bad argument, said plainly.
+        for problem in error.errors(include_url=False):
+            print(f"customer-graph: bad setting {_setting_names(problem)}: {problem['msg']}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
     # Library warnings (the Neo4j driver's) as log lines, not bare text between the steps.
     configure_logging(settings.log_level)
     if getattr(args, "batch_size", None):
