@@ -211,6 +211,8 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         return _export_manifest(check=args.check)
     if args.command == "serve":
         return _serve(args, settings, seed)
+    if args.command == "load" and args.paths:
+        files.collect(args.paths)  # a missing or misnamed file is told before Neo4j is started or reached
     uri = ensure_neo4j(settings)
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
