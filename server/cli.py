@@ -37,6 +37,7 @@ from server.sync import run_sync
 from server.workers import PortInUseError
 from sources.config import SourceConfigError
 
+SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
 EXIT_BAD_ARGUMENTS = 2
 EXIT_REJECTED_ROWS = 3
 
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
     schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
+    schema.add_argument("--path", type=Path, default=SCHEMA_FILE, help="the SDL file (default: schema.graphql)")
 
     manifest = commands.add_parser(
         "export-manifest", help="write the playground's example queries as a persisted-query manifest"
@@ -206,7 +208,7 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         export_demo(args.preset, seed, args.folder)
         return 0
     if args.command == "export-schema":
-        return _export_schema(check=args.check)
+        return _export_schema(args.path, check=args.check)
     if args.command == "export-manifest":
         return _export_manifest(check=args.check)
     if args.command == "serve":
@@ -290,14 +292,13 @@ def _load_demo_once(settings: Settings, preset: str, seed: int, uri: str) -> Non
         print(format_report(report), file=sys.stderr)
 
 
-def _export_schema(*, check: bool) -> int:
-    target = PROJECT_ROOT / "schema.graphql"
+def _export_schema(target: Path, *, check: bool) -> int:
     sdl = export_sdl()
     if check:
         if not target.exists() or target.read_text() != sdl:
-            print("schema.graphql differs from the code: run 'customer-graph export-schema'", file=sys.stderr)
+            print(f"{target} differs from the code: run 'customer-graph export-schema'", file=sys.stderr)
             return 1
-        print("schema.graphql matches the code")
+        print(f"{target} matches the code")
         return 0
     target.write_text(sdl)
     print(f"wrote {target}")
