@@ -73,6 +73,7 @@ async def run_outages(
     async def recovery(name: str, start: Callable[[], object], queries: list[str]) -> None:
         started = time.monotonic()
         await asyncio.to_thread(start)
+        print(f"{name}: started in {time.monotonic() - started:.1f}s", flush=True)
         back = await traffic.wait_until(COMPLETE, queries, RECOVERY_TIMEOUT_S)
         await asyncio.sleep(SETTLE_S + steady_s)
         phases.append(_phase(traffic, name, started, queries, recovered_s=back - started, after=back + SETTLE_S))

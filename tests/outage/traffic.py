@@ -24,9 +24,10 @@ import httpx
 
 COMPLETE = "complete"
 CODED = frozenset({"GRAPH_UNAVAILABLE", "SOURCE_UNAVAILABLE"})
-# No answer in this long is a hang: a request that waits on a dead dependency instead of
-# answering that it is unavailable.
+# An answer that takes this long is a failure (slow): a request that waits on a dead or stalled
+# dependency instead of answering that it is unavailable. No answer in GIVE_UP_S is a hang.
 HANG_S = 15.0
+GIVE_UP_S = 90.0
 
 # Which source system each query reads, besides the graph.
 QUERIES: dict[str, tuple[str | None, str]] = {
@@ -95,7 +96,7 @@ class Traffic:
 
     async def _client(self, order: Iterable[str]) -> None:
         limits = httpx.Limits(max_connections=1)
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=HANG_S, limits=limits) as http:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=GIVE_UP_S, limits=limits) as http:
             for name in order:
                 if self._stopping:
                     return
@@ -107,7 +108,10 @@ class Traffic:
                     kind = f"failure: hang ({name})"
                 except (httpx.TransportError, ValueError) as error:
                     kind = f"failure: {type(error).__name__}"
-                self.answers.append(Answer(name, started, time.monotonic(), kind))
+                ended = time.monotonic()
+                if ended - started > HANG_S and not kind.startswith("failure"):
+                    kind = f"failure: slow {kind} ({name}, {ended - started:.0f}s)"
+                self.answers.append(Answer(name, started, ended, kind))
 
     async def _readiness(self) -> None:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=HANG_S) as http:
