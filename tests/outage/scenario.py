@@ -64,28 +64,32 @@ async def run_outages(
         await asyncio.sleep(steady_s)
         phases.append(_phase(traffic, name, started, list(QUERIES)))
 
-    async def outage(name: str, stop: Callable[[], object], queries: list[str]) -> None:
+    async def outage(name: str, stop: Callable[[], object], queries: list[str], code: str) -> None:
         started = time.monotonic()
         await asyncio.to_thread(stop)
+        # The first coded answer shows the outage reached the clients (a request in flight when the
+        # dependency stopped may take a while to end); then the outage lasts outage_s more.
+        await traffic.wait_until(code, queries, RECOVERY_TIMEOUT_S)
         await asyncio.sleep(outage_s)
         phases.append(_phase(traffic, name, started, queries))
 
     async def recovery(name: str, start: Callable[[], object], queries: list[str]) -> None:
         started = time.monotonic()
         await asyncio.to_thread(start)
-        print(f"{name}: started in {time.monotonic() - started:.1f}s", flush=True)
         back = await traffic.wait_until(COMPLETE, queries, RECOVERY_TIMEOUT_S)
         await asyncio.sleep(SETTLE_S + steady_s)
         phases.append(_phase(traffic, name, started, queries, recovered_s=back - started, after=back + SETTLE_S))
 
     await steady("steady")
-    await outage("neo4j killed" if kill_neo4j else "neo4j stopped", own.kill if kill_neo4j else own.stop, GRAPH_QUERIES)
+    neo4j_down = "neo4j killed" if kill_neo4j else "neo4j stopped"
+    await outage(neo4j_down, own.kill if kill_neo4j else own.stop, GRAPH_QUERIES, "GRAPH_UNAVAILABLE")
     await recovery("neo4j started again", own.start, GRAPH_QUERIES)
     for system in ("helpdesk", "hr", "crm"):
         queries = [name for name, (source, _) in QUERIES.items() if source == system]
-        await outage(f"{system} stopped", lambda system=system: stop_system(fleet.systems[system]), queries)
+        stop = lambda system=system: stop_system(fleet.systems[system])  # noqa: E731
+        await outage(f"{system} stopped", stop, queries, "SOURCE_UNAVAILABLE")
         await recovery(f"{system} started again", lambda system=system: fleet.restart(system), queries)
-    await outage("erp (postgresql) stopped", pg.stop, ["erp"])
+    await outage("erp (postgresql) stopped", pg.stop, ["erp"], "SOURCE_UNAVAILABLE")
     await recovery("erp (postgresql) started", pg.start, ["erp"])
     await steady("steady again")
     return phases

@@ -68,7 +68,7 @@ async def test_outages_of_the_graph_and_of_each_source_answer_coded_partials_and
     ]
     assert by_name["steady"].answers.keys() == {COMPLETE}
     # The database down: every query answers GRAPH_UNAVAILABLE, /readyz says 503; back: complete, 200.
-    assert by_name["neo4j stopped"].concerned["GRAPH_UNAVAILABLE"] > 0
+    assert by_name["neo4j stopped"].concerned["GRAPH_UNAVAILABLE"] > 0, by_name["neo4j stopped"].line()
     assert 503 in by_name["neo4j stopped"].readiness
     assert by_name["neo4j started again"].concerned.keys() == {COMPLETE}
     assert 200 in by_name["neo4j started again"].readiness
