@@ -80,6 +80,8 @@ async def run_outages(
         await asyncio.sleep(SETTLE_S + steady_s)
         phases.append(_phase(traffic, name, started, queries, recovered_s=back - started, after=back + SETTLE_S))
 
+    # A server just started answers its first requests slowly: begin once it answers in full.
+    await traffic.wait_until(COMPLETE, list(QUERIES), RECOVERY_TIMEOUT_S)
     await steady("steady")
     neo4j_down = "neo4j killed" if kill_neo4j else "neo4j stopped"
     await outage(neo4j_down, own.kill if kill_neo4j else own.stop, GRAPH_QUERIES, "GRAPH_UNAVAILABLE")
