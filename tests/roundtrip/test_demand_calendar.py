@@ -8,6 +8,7 @@ DST change, and nothing is counted twice or lost at a year end.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -66,7 +67,11 @@ def expected(placed: list[tuple[datetime, int]], granularity: str) -> list[tuple
     return [(period.isoformat(), buckets[period], units[period], units[period] * 10.0) for period in sorted(buckets)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("CG_ROUNDTRIP_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(drawn=orders, granularity=st.sampled_from(["WEEK", "MONTH"]))
 async def test_each_order_counts_once_in_the_week_and_month_of_its_utc_instant(
     empty_graph: AsyncDriver, drawn: list[tuple[datetime, int, int, int]], granularity: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import os
 import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -24,10 +25,9 @@ from graph.loader import BulkLoader
 from server.app import create_app
 from server.settings import Settings
 
-# `bench/roundtrip_bench.py` runs these with `--hypothesis-profile=roundtrip-long`.
-settings.register_profile("roundtrip-long", max_examples=1000)
+# `python -m bench.proof roundtrip` runs many more examples (CG_ROUNDTRIP_EXAMPLES).
 EXAMPLES = settings(
-    max_examples=1000 if settings.get_current_profile_name() == "roundtrip-long" else 40,
+    max_examples=int(os.environ.get("CG_ROUNDTRIP_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
