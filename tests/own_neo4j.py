@@ -43,6 +43,8 @@ RETURN count(*) AS running
 class OwnNeo4j:
     home: Path
     port: int
+    heap_mb: int = HEAP_MB
+    page_cache_mb: int = PAGE_CACHE_MB
 
     @property
     def uri(self) -> str:
@@ -55,7 +57,7 @@ class OwnNeo4j:
         return current.pid if current is not None else None
 
     def start(self) -> None:
-        local_neo4j.start(self.home, self.port, heap_mb=HEAP_MB, page_cache_mb=PAGE_CACHE_MB)
+        local_neo4j.start(self.home, self.port, heap_mb=self.heap_mb, page_cache_mb=self.page_cache_mb)
 
     def stop(self) -> None:
         local_neo4j.stop(self.home)
