@@ -17,7 +17,8 @@ CUSTOMER_FIELDS = [
     "name email tier segment lifetimeValue since",
     f"owner {{ {EMPLOYEE} }}",
     "orders(first: 3) { totalCount nodes { id status total lines { quantity price product { id sku } } } }",
-    "orders(first: 2) { nodes { id steps { step at employee { id department { name } } } } }",
+    # Aliased: the same field twice with other arguments would not validate.
+    "firstOrders: orders(first: 2) { nodes { id steps { step at employee { id department { name } } } } }",
     "interactions(first: 4) { totalCount nodes { id at channel employee { id name department { function } } } }",
     "tickets(first: 3) { totalCount nodes { id status priority handOffs { at reason employee { id } by { id } } } }",
     "identities { system key }",
