@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from neo4j.exceptions import (
     AuthError,
     ClientError,
-    ConnectionAcquisitionTimeoutError,
+    ConnectionPoolError,
     ConstraintError,
+    DatabaseUnavailable,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -25,12 +26,14 @@ async def translated() -> AsyncIterator[None]:
         raise ConflictError(f"the graph refused the write: {exc.message}") from exc
     except (ServiceUnavailable, SessionExpired) as exc:
         raise GraphUnavailableError("the graph database is unavailable") from exc
+    except ConnectionPoolError as exc:
+        # No connection came free in time (graph.driver.CONNECTION_TIMEOUT_S): busy, not broken.
+        raise GraphUnavailableError("the graph database is busy: no connection came free in time") from exc
+    except DatabaseUnavailable as exc:
+        # Neo4j answers so on a connection still open while its database stops or starts.
+        raise GraphUnavailableError("the graph database is unavailable (starting or stopping)") from exc
     except AuthError as exc:
         raise GraphUnavailableError("the graph database refused our credentials") from exc
-    except ConnectionAcquisitionTimeoutError as exc:
-        # Every connection of the pool stayed busy for the acquisition timeout: the service is
-        # overloaded, which the client may retry later, not a bug of ours.
-        raise GraphUnavailableError("the graph database is busy: no connection was free in time") from exc
     except ClientError as exc:
         # The transaction timeout a statement was given (the time left of its request) ran out.
         if exc.code is not None and "TransactionTimedOut" in exc.code:

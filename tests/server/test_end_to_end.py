@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,22 +12,17 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.federation.processes import api_environment, free_port
 
 
 @pytest.fixture
-def server_url(neo4j_uri: str, demo_graph: AsyncDriver) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "NEO4J_URI": neo4j_uri, "CG_PORT": str(port), "CG_LOG_LEVEL": "warning"}
+def server_url(neo4j_uri: str, demo_graph: AsyncDriver, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    # A clean environment, run outside the checkout: neither the caller's variables nor a .env count.
+    env = api_environment(neo4j_uri, port=str(port), log_level="warning")
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--no-demo"],
-        cwd=ROOT,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
