@@ -12,6 +12,7 @@ transaction timeout (see ``domain.budget``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -157,10 +158,15 @@ class Neo4jGraphStore:
         self, query: LiteralString, parameters: dict[str, Any], budget: RequestBudget | None
     ) -> list[Mapping[str, Any]]:
         async with translated():
+            started = time.monotonic()
             try:
                 return await self._run(query, parameters, budget)
             except (Neo4jError, DriverError) as error:
-                if not error.is_retryable():
+                # Retry only with time left for an attempt as long as the first: a graph that
+                # never answers would otherwise turn its GRAPH_UNAVAILABLE into a REQUEST_TIMEOUT.
+                if not error.is_retryable() or (
+                    budget is not None and budget.remaining() <= time.monotonic() - started
+                ):
                     raise
             return await self._run(query, parameters, budget)
 

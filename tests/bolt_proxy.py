@@ -30,6 +30,7 @@ class BoltProxy:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="bolt-proxy", daemon=True)
+        self._server: asyncio.Server
         self.port = 0
 
     @property
@@ -44,35 +45,54 @@ class BoltProxy:
         return self
 
     def __exit__(self, *_: object) -> None:
+        # Close every connection and end every task on the proxy's loop before stopping it, so
+        # no stream is left for the garbage collector to find unclosed in some later test.
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._connection, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._connection, "127.0.0.1", 0))
+        self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
             self._loop.run_forever()
         finally:
-            server.close()
             self._loop.close()
 
+    async def _shutdown(self) -> None:
+        self._server.close()
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
     async def _connection(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        writers = [client_writer]
         try:
             server_reader, server_writer = await asyncio.open_connection(*self._target)
-        except OSError:
-            client_writer.close()
-            return
-        manifest: asyncio.Future[bool] = self._loop.create_future()
-        await asyncio.gather(
-            self._client_side(client_reader, server_writer, manifest),
-            self._server_side(server_reader, client_writer, manifest),
-            return_exceptions=True,
-        )
-        for writer in (client_writer, server_writer):
-            with contextlib.suppress(OSError):
+            writers.append(server_writer)
+            manifest: asyncio.Future[bool] = self._loop.create_future()
+            pumps = [
+                asyncio.create_task(self._client_side(client_reader, server_writer, manifest)),
+                asyncio.create_task(self._server_side(server_reader, client_writer, manifest)),
+            ]
+            try:
+                # When one side ends (its peer closed), the other is stopped: nothing waits on a
+                # connection that is gone.
+                await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in pumps:
+                    task.cancel()
+                await asyncio.gather(*pumps, return_exceptions=True)
+        except (OSError, asyncio.CancelledError):
+            pass  # Neo4j unreachable, or the proxy shutting down: the connection just ends
+        finally:
+            for writer in writers:
                 writer.close()
+                with contextlib.suppress(OSError, asyncio.CancelledError):
+                    await writer.wait_closed()
 
     async def _server_side(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, manifest: asyncio.Future[bool]
@@ -84,10 +104,11 @@ class BoltProxy:
             while data := await reader.read(65536):
                 writer.write(data)
                 await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
         finally:
             if not manifest.done():
                 manifest.set_result(False)
-            writer.close()
 
     async def _client_side(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, manifest: asyncio.Future[bool]
@@ -110,8 +131,6 @@ class BoltProxy:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        finally:
-            writer.close()
 
 
 async def _varint(reader: asyncio.StreamReader) -> bytes:
