@@ -1,4 +1,9 @@
-"""What every resolver can reach during one request."""
+"""What every resolver can reach during one request.
+
+``caller`` and ``access`` are who the request runs as and what the policy lets them see; they
+have no defaults, so nothing builds a context without deciding that (``Access.unrestricted()``
+for scripts and tests that are not about access).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from domain.access import Access, Caller
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
 from graph.trace_store import Neo4jTraceStore
@@ -24,18 +30,21 @@ def utc_now() -> datetime:
 @dataclass
 class Context:
     store: Neo4jGraphStore
+    access: Access
     max_page_size: int = 100
     service_levels: ServiceLevels = DEFAULT_SERVICE_LEVELS
     # "Now" for traces taken without an explicit asOf; tests and demos pin it.
     clock: Callable[[], datetime] = utc_now
     # The live systems of record by name (none: every live field is null, "not configured").
     sources: Mapping[str, Source] = field(default_factory=dict)
+    caller: Caller = field(init=False)
     loaders: Loaders = field(init=False)
     trace: Neo4jTraceStore = field(init=False)
     trace_loaders: TraceLoaders = field(init=False)
     live: LiveLoaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.caller = self.access.caller
         self.loaders = Loaders(self.store)
         self.trace = Neo4jTraceStore(self.store)
         self.trace_loaders = TraceLoaders(self.trace)

@@ -10,6 +10,14 @@ Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers 
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
 Persisted queries and the safelist follow the settings (``persisted_queries_for``); a manifest
 that cannot be used stops ``create_app`` with a ``ManifestError``.
+
+Every request but the health routes and the playground's page and assets is authenticated
+(``server/auth/``): its caller and their ``Access`` under ``policy.toml`` go into the resolvers'
+``Context``, and an operation selecting what the caller's roles may not read is refused before
+it runs (``resolvers.access.ReadCheck``). A policy that does not fit the schema stops
+``create_app`` with a ``PolicyError``, settings that give no usable way to verify tokens with an
+``AuthConfigError``. ``playground`` renders the page from the playground's identities (a
+token per role, only with development keys).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from neo4j import AsyncDriver
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,12 +41,17 @@ from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
+from resolvers.access import ReadCheck
 from resolvers.context import Context
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
+from server.auth.config import claim_names, signing_key, token_verifier
+from server.auth.middleware import Authenticator, AuthMiddleware, access_of
+from server.auth.playground import PlaygroundIdentities, as_config
 from server.ftv1 import INCLUDE_TRACE_HEADER
-from server.graphql_http import GraphQLEndpoint
+from server.graphql_http import GraphQLEndpoint, wants_html
 from server.persisted_queries import PersistedQueries
+from server.policy_config import PolicyError, PolicyFile
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
 from server.settings import Settings
@@ -50,6 +64,7 @@ logger = logging.getLogger("customer_graph")
 # Apollo's client-awareness headers and the trace request of a gateway running in a browser tab.
 CORS_ALLOWED_HEADERS = [
     "accept",
+    "authorization",
     "content-type",
     REQUEST_ID_HEADER,
     INCLUDE_TRACE_HEADER,
@@ -98,19 +113,42 @@ def persisted_queries_for(settings: Settings) -> PersistedQueries:
     )
 
 
+def load_policy(settings: Settings, schema: GraphQLSchema) -> PolicyFile:
+    """The policy file, checked against the schema and the anonymous role; ``PolicyError`` if it does not fit."""
+    policy_file = PolicyFile.load(settings.policy_file, schema)
+    anonymous = settings.auth_anonymous_role
+    if anonymous is not None and anonymous not in policy_file.policy.roles:
+        known = ", ".join(policy_file.policy.roles)
+        raise PolicyError(f"CG_AUTH_ANONYMOUS_ROLE names '{anonymous}', which {settings.policy_file} lacks ({known})")
+    return policy_file
+
+
 def create_app(
     settings: Settings,
     *,
     driver: AsyncDriver | None = None,
     sources: Mapping[str, Source] | None = None,
     environ: Mapping[str, str] | None = None,
-    playground: Callable[[], str] | None = None,
+    playground: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     services = Services()
     schema = build_schema()
     persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
+    policy_file = load_policy(settings, schema._schema)
+    policy = policy_file.policy
+    verifier = token_verifier(settings, policy)
+    authenticator = Authenticator(verifier, policy, settings.auth_anonymous_role)
+    read_check = ReadCheck(schema._schema)
+    identities = None
+    if playground is not None and settings.auth_uses_dev_keys:
+        identities = PlaygroundIdentities(
+            signing_key(settings),
+            policy_file.descriptions,
+            claims=claim_names(settings),
+            audience=settings.auth_audience,
+        )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -121,6 +159,7 @@ def create_app(
         try:
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
+            await verifier.keys.start()
             async with live_sources(settings, sources, environ or {}) as opened:
                 services.store = Neo4jGraphStore(active, settings.neo4j_database)
                 services.sources = opened
@@ -128,14 +167,16 @@ def create_app(
         finally:
             services.store = None
             services.sources = {}
+            await verifier.keys.close()
             if own_driver:
                 await active.close()
 
-    def context_for(_: Request) -> Context:
+    def context_for(request: Request) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
         return Context(
             store=services.store,
+            access=access_of(request),
             max_page_size=settings.max_page_size,
             service_levels=service_levels,
             sources=services.sources,
@@ -172,8 +213,25 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    def authorize(request: Request, document: DocumentNode) -> list[GraphQLError]:
+        return read_check.errors(document, access_of(request).grants)
+
+    async def page() -> str:
+        assert playground is not None
+        found = await identities.current(services.store) if identities is not None else []
+        return playground(as_config(found))
+
+    def is_open(request: Request) -> bool:
+        # The playground's page: GraphiQL then sends the token the reader picks.
+        return playground is not None and request.url.path == "/graphql" and wants_html(request)
+
     endpoint = GraphQLEndpoint(
-        schema._schema, context_for, playground, executor_class=PlainFieldExecutor, persisted=persisted
+        schema._schema,
+        context_for,
+        page if playground is not None else None,
+        executor_class=PlainFieldExecutor,
+        persisted=persisted,
+        authorize=authorize,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -191,10 +249,11 @@ def create_app(
                 allow_origins=settings.cors_allowed_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=CORS_ALLOWED_HEADERS,
-                expose_headers=[REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER, "www-authenticate"],
                 max_age=600,
             )
         )
+    middleware.append(Middleware(AuthMiddleware, authenticator=authenticator, is_open=is_open))
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.router.redirect_slashes = False
     return app

@@ -12,6 +12,8 @@
   ``server/persisted_queries.py``'s: it turns a hash into a query, or refuses the request.
 - ``GET`` responses carry ``Cache-Control``: the configured value when the query ran without
   errors (``no-store`` unless configured), ``no-store`` otherwise.
+- ``authorize`` (the access policy) may refuse an operation before it runs: ``FORBIDDEN``
+  errors, and ``403`` with ``application/graphql-response+json``.
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -190,12 +192,14 @@ class GraphQLEndpoint:
         self,
         schema: GraphQLSchema,
         context_factory: Callable[[Request], object],
-        playground: Callable[[], str] | None = None,
+        playground: Callable[[], Awaitable[str] | str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
         persisted: PersistedQueries | None = None,
+        authorize: Callable[[Request, DocumentNode], list[GraphQLError]] | None = None,
     ) -> None:
         self._schema = schema
+        self._authorize = authorize
         self._persisted = persisted or PersistedQueries()
         self._executor_class = executor_class
         self._context_factory = context_factory
@@ -206,7 +210,8 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
         if self._playground is not None and wants_html(request):
-            return HTMLResponse(self._playground())
+            page = self._playground()
+            return HTMLResponse(await page if isawaitable(page) else page)
         media_type = negotiate(request.headers.get("accept", ""))
         if media_type is None:
             return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
@@ -233,6 +238,10 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+        denied = self._authorize(request, prepared.document) if self._authorize is not None else []
+        if denied:
+            result = ExecutionResult(None, denied)
+            return _result_response(result, media_type, trace, request_failed=True, status=403)
         self._persisted.remember(graphql_request.persisted)
         outcome = execute(
             self._schema,
@@ -249,14 +258,15 @@ class GraphQLEndpoint:
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
         response = _result_response(result, media_type, trace, request_failed=request_failed)
         if request.method == "GET" and not errors and trace is None:
-            # Of the request's headers, only these two change what is answered.
+            # Of the request's headers, only these change what is answered: the caller's token
+            # decides what they may see, so a shared cache must keep answers apart by it.
             response.headers["Cache-Control"] = self._persisted.get_cache_control
-            response.headers["Vary"] = f"Accept, {INCLUDE_TRACE_HEADER}"
+            response.headers["Vary"] = f"Accept, Authorization, {INCLUDE_TRACE_HEADER}"
         return response
 
 
 def _result_response(
-    result: ExecutionResult, media_type: str, trace: TraceRecorder | None, *, request_failed: bool
+    result: ExecutionResult, media_type: str, trace: TraceRecorder | None, *, request_failed: bool, status: int = 400
 ) -> Response:
     body: dict[str, Any] = {}
     if result.errors:
@@ -266,7 +276,7 @@ def _result_response(
     if trace is not None:
         trace.add_errors(body.get("errors", ()))
         body["extensions"] = {FTV1: trace.encode()}
-    status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
+    status = status if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 

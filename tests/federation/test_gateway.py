@@ -13,6 +13,7 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from tests.auth_tokens import bearer
 from tests.federation.conftest import TOP_LOYALTY_MEMBERS
 from tests.federation.processes import Running
 
@@ -41,7 +42,7 @@ async def _customers(driver: AsyncDriver, ids: list[str]) -> dict[str, Any]:
 
 async def _gateway_query(gateway: Running, query: str, **headers: str) -> Any:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        response = await http.post(gateway.url, json={"query": query}, headers=headers)
+        response = await http.post(gateway.url, json={"query": query}, headers={**bearer(), **headers})
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body["errors"]
@@ -120,7 +121,9 @@ async def test_the_request_id_given_to_the_gateway_reaches_our_logs(
 
 async def test_our_errors_sit_at_their_field_in_the_trace(gateway: Running, demo_graph: AsyncDriver) -> None:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        response = await http.post(gateway.url, json={"query": '{ customer(id: "C404") { id loyaltyPoints } }'})
+        response = await http.post(
+            gateway.url, json={"query": '{ customer(id: "C404") { id loyaltyPoints } }'}, headers=bearer()
+        )
 
     body = response.json()
     assert body["data"] == {"customer": None}
