@@ -160,21 +160,24 @@ def read_rule(grants: Grants, schema: GraphQLSchema) -> type[ValidationRule]:
             super().__init__(context)
             self._reported: set[str] = set()
 
-        def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        def enter_field(self, node: FieldNode, *_args: Any) -> Any:
+            # Below a refused field nothing more is reported: one error per refused subtree.
             parent = self.context.get_parent_type()
             if parent is None:
-                return
+                return None
             field_name = node.name.value
             if is_open(parent.name, field_name):
-                return
+                return None
             if not grants.readable(parent.name, field_name):
                 self._report(f"{parent.name}.{field_name}", node)
-                return
+                return self.SKIP
             definition = self.context.get_field_def()
             if definition is not None:
                 named = get_named_type(definition.type)
                 if not _reads_some(grants, named, schema):
                     self._report(named.name, node)
+                    return self.SKIP
+            return None
 
         def _report(self, what: str, node: FieldNode) -> None:
             if what in self._reported or len(self._reported) >= MAX_REPORTED:
