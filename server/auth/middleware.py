@@ -96,6 +96,7 @@ class AuthMiddleware:
     """Authenticates every HTTP request but those ``is_open`` lets through (see the module docstring)."""
 
     def __init__(self, app: ASGIApp, authenticator: Authenticator, is_open: Callable[[Request], bool]) -> None:
+        """``is_open`` may let more ``GET`` requests through (the playground's page)."""
         self.app = app
         self.authenticator = authenticator
         self.is_open = is_open
@@ -105,7 +106,11 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES) or self.is_open(Request(scope)):
+        if (
+            path in OPEN_PATHS
+            or path.startswith(OPEN_PREFIXES)
+            or (scope["method"] == "GET" and self.is_open(Request(scope)))
+        ):
             await self.app(scope, receive, send)
             return
         try:
