@@ -17,6 +17,10 @@ from graph.loader import RawRows
 from graph.rows import ROW_KINDS, ROW_KINDS_BY_NAME, UNREADABLE, RowKind
 
 SUFFIXES = (".jsonl", ".csv")
+# UTF-8, with or without the byte order mark that spreadsheet programs and some editors put at
+# the start of a file: read as plain UTF-8, it made the first JSON line invalid and glued itself
+# to the first CSV column's name, so every row missed that field.
+ENCODING = "utf-8-sig"
 
 
 class UnknownFileError(ValueError):
@@ -58,7 +62,7 @@ def stream(paths: Iterable[Path]) -> Iterator[tuple[RowKind, RawRows]]:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, object]]]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=ENCODING) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -75,7 +79,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, object]]]:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[str, dict[str, object]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding=ENCODING, newline="") as handle:
         reader = csv.DictReader(handle)
         for record in reader:
             origin = f"{path}:{reader.line_num}"

@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from neo4j.exceptions import (
     AuthError,
+    ConnectionPoolError,
     ConstraintError,
+    DatabaseUnavailable,
     ServiceUnavailable,
     SessionExpired,
 )
@@ -23,5 +25,11 @@ async def translated() -> AsyncIterator[None]:
         raise ConflictError(f"the graph refused the write: {exc.message}") from exc
     except (ServiceUnavailable, SessionExpired) as exc:
         raise GraphUnavailableError("the graph database is unavailable") from exc
+    except ConnectionPoolError as exc:
+        # No connection came free in time (graph.driver.CONNECTION_TIMEOUT_S): busy, not broken.
+        raise GraphUnavailableError("the graph database is busy: no connection came free in time") from exc
+    except DatabaseUnavailable as exc:
+        # Neo4j answers so on a connection still open while its database stops or starts.
+        raise GraphUnavailableError("the graph database is unavailable (starting or stopping)") from exc
     except AuthError as exc:
         raise GraphUnavailableError("the graph database refused our credentials") from exc

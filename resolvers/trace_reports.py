@@ -22,7 +22,7 @@ strawberry.enum(
 ServiceLevelState: TypeAlias = trace_model.ServiceLevelState
 strawberry.enum(trace_model.DemandDimension, description="What demand is broken down by.")
 DemandDimension: TypeAlias = trace_model.DemandDimension
-strawberry.enum(trace_model.Granularity, description="Calendar buckets: ISO weeks or months.")
+strawberry.enum(trace_model.Granularity, description="Calendar buckets in UTC: ISO weeks or months.")
 Granularity: TypeAlias = trace_model.Granularity
 
 
@@ -207,7 +207,7 @@ class TicketServiceLevel:
 
 @strawberry.type(description="Orders placed in one period for one department, product or tier, in one currency.")
 class DemandBucket:
-    period: date = strawberry.field(description="First day of the week (Monday) or month.")
+    period: date = strawberry.field(description="First day of the week (Monday) or month, in UTC.")
     key: str = strawberry.field(description="The department id, product id or tier name.")
     currency: str
     orders: int

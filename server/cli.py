@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from domain.errors import CustomerGraphError
 from graph import files
@@ -41,6 +42,8 @@ from server.sync import run_sync
 from server.workers import PortInUseError
 from sources.config import SourceConfigError
 
+SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
+EXIT_BAD_ARGUMENTS = 2
 EXIT_REJECTED_ROWS = 3
 
 
@@ -103,6 +106,26 @@ def _json_value(value: object) -> str:
     return str(isoformat())
 
 
+def _setting_names(problem: ErrorDetails) -> str:
+    """The environment variable a settings error is about; a check across several names them itself."""
+    if not problem["loc"]:
+        return "(settings)"
+    field = str(problem["loc"][0])
+    if field not in Settings.model_fields:
+        return field  # read under one of its aliases (NEO4J_URI): that is the variable's name
+    return f"CG_{field.upper()}"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="customer-graph", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", choices=sorted(PRESETS), help="generate and load a demo company")
     source.add_argument("paths", nargs="*", type=Path, default=[], help=".jsonl/.csv files or folders")
     load.add_argument("--seed", type=int, help="demo generator seed")
-    load.add_argument("--batch-size", type=int, help="rows per transaction")
+    load.add_argument("--batch-size", type=_positive, help="rows per transaction")
 
     commands.add_parser("counts", help="print node and relationship counts")
 
@@ -136,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("export-schema", help="write the served SDL to schema.graphql")
     schema.add_argument("--check", action="store_true", help="exit 1 if schema.graphql differs from the code")
+    schema.add_argument("--path", type=Path, default=SCHEMA_FILE, help="the SDL file (default: schema.graphql)")
 
     manifest = commands.add_parser(
         "export-manifest", help="write the playground's example queries as a persisted-query manifest"
@@ -185,9 +209,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValidationError as exc:
-        print(f"customer-graph: the settings are not valid:\n{exc}", file=sys.stderr)
-        return 2
+    except ValidationError as error:
+        # A setting from the environment or .env that does not fit: a bad argument, said plainly.
+        for problem in error.errors(include_url=False):
+            print(f"customer-graph: bad setting {_setting_names(problem)}: {problem['msg']}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
     # Library warnings (the Neo4j driver's) as log lines, not bare text between the steps.
     configure_logging(settings.log_level)
     if getattr(args, "batch_size", None):
@@ -222,13 +248,15 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         export_demo(args.preset, seed, args.folder)
         return 0
     if args.command == "export-schema":
-        return _export_schema(check=args.check)
+        return _export_schema(args.path, check=args.check)
     if args.command == "export-manifest":
         return _export_manifest(check=args.check)
     if args.command == "token":
         return _token(settings, args.employee, args.roles, args.ttl)
     if args.command == "serve":
         return _serve(args, settings, seed)
+    if args.command == "load" and args.paths:
+        files.collect(args.paths)  # a missing or misnamed file is told before Neo4j is started or reached
     uri = ensure_neo4j(settings)
     if args.command == "counts":
         print(format_counts(asyncio.run(show_counts(settings, uri))))
@@ -357,14 +385,13 @@ def _load_demo_once(settings: Settings, preset: str, seed: int, uri: str) -> Non
         print(format_report(report), file=sys.stderr)
 
 
-def _export_schema(*, check: bool) -> int:
-    target = PROJECT_ROOT / "schema.graphql"
+def _export_schema(target: Path, *, check: bool) -> int:
     sdl = export_sdl()
     if check:
         if not target.exists() or target.read_text() != sdl:
-            print("schema.graphql differs from the code: run 'customer-graph export-schema'", file=sys.stderr)
+            print(f"{target} differs from the code: run 'customer-graph export-schema'", file=sys.stderr)
             return 1
-        print("schema.graphql matches the code")
+        print(f"{target} matches the code")
         return 0
     target.write_text(sdl)
     print(f"wrote {target}")

@@ -25,6 +25,7 @@ from server.persisted_queries import DEFAULT_APQ_CACHE_BYTES
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The playground's example queries as a persisted-query manifest (`customer-graph export-manifest`).
 PLAYGROUND_MANIFEST = PROJECT_ROOT / "server" / "playground" / "persisted-query-manifest.json"
+NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 class Settings(BaseSettings):
@@ -46,7 +47,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int | None = Field(default=None, ge=1)
-    max_page_size: int = 100
+    max_page_size: int = Field(default=100, ge=1)
     log_level: str = "info"
     # Origins whose browser pages may call the API, e.g. ["https://studio.apollographql.com"]
     # (a JSON list in CG_CORS_ALLOWED_ORIGINS); empty: same origin only.
@@ -110,7 +111,7 @@ class Settings(BaseSettings):
     policy_file: Path = PROJECT_ROOT / "policy.toml"
 
     # Loading.
-    load_batch_size: int = DEFAULT_BATCH_SIZE
+    load_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
     demo_preset: str = "demo"
     demo_seed: int = 7
     # Where `serve` starts the demo systems of record: helpdesk, HR and CRM on this port and the
@@ -171,9 +172,21 @@ class Settings(BaseSettings):
             raise ValueError("CG_SAFELIST_REQUIRED needs at least one manifest in CG_PERSISTED_QUERY_MANIFESTS")
         return self
 
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _neo4j_uri_is_a_neo4j_uri(cls, uri: str | None) -> str | None:
+        # Checked here so a typo is a bad setting, not a traceback from the driver later on.
+        if uri is not None and uri.partition("://")[0] not in NEO4J_SCHEMES:
+            raise ValueError(f"expected <scheme>://host[:port] with a scheme of {', '.join(NEO4J_SCHEMES)}")
+        return uri
+
     @model_validator(mode="after")
     def _service_levels_are_valid(self) -> Settings:
-        self.service_levels()
+        try:
+            self.service_levels()
+        except ValueError as exc:
+            # Name the variables: the check spans several, so no one field is to blame.
+            raise ValueError(f"CG_SLA_RESPOND_HOURS, CG_SLA_RESOLVE_HOURS, CG_SLA_AT_RISK_SHARE: {exc}") from None
         return self
 
     def service_levels(self) -> ServiceLevels:

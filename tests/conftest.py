@@ -23,8 +23,9 @@ from graph.schema import apply_schema
 from server import local_neo4j
 from server.cli import demo_stream
 
-# Demo systems of record and PostgreSQL, for the suites that read live sources.
-pytest_plugins = ("tests.live_systems",)
+# Demo systems of record and PostgreSQL, for the suites that read live sources; a Neo4j the
+# crash, outage and command-line tests may stop and kill.
+pytest_plugins = ("tests.live_systems", "tests.own_neo4j")
 
 WIPE_GRAPH: LiteralString = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 DATABASE = "neo4j"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -151,6 +152,19 @@ async def live_registry(live_systems: LiveSystems) -> OpenRegistry:
             yield registry
 
     return open_registry
+
+
+def sources_file_with(folder: Path, environ: dict[str, str], **resilience: float) -> Path:
+    """A copy of the shipped ``sources.toml`` in ``folder`` whose sources all take ``resilience``
+    (e.g. ``cache_ttl_s=0``), for a server started with ``CG_SOURCES_FILE``."""
+    text = DEFAULT_SOURCES_FILE.read_text()
+    for name, value in resilience.items():
+        text = re.sub(rf"\b{name} = [0-9.]+", f"{name} = {value}", text)
+    copy = folder / "sources.toml"
+    copy.write_text(text)
+    for source in load_sources(copy, environ).sources.values():
+        assert all(getattr(source.resilience, name) == value for name, value in resilience.items()), source
+    return copy
 
 
 class ServerCount:

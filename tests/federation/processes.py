@@ -79,10 +79,16 @@ def node_server(
 
 
 @contextmanager
-def api_server(env: Mapping[str, str], log: Path, cwd: Path) -> Iterator[Running]:
-    """Our API under uvicorn on a free loopback port, once ``/readyz`` says the graph answers."""
+def api_server(env: Mapping[str, str], log: Path, cwd: Path, *, workers: int = 0) -> Iterator[Running]:
+    """Our API under uvicorn on a free loopback port, once ``/readyz`` says the graph answers.
+
+    With ``workers``, that many processes serve it (``python -m server.workers``).
+    """
     port = free_port()
     command = [str(PYTHON), "-m", "uvicorn", "--factory", "server.main:app", "--host", "127.0.0.1"]
+    if workers:
+        command = [str(PYTHON), "-m", "server.workers", "server.main:app", "--workers", str(workers)]
+        command += ["--host", "127.0.0.1", "--log-level", "warning"]
     with _started([*command, "--port", str(port)], log, cwd=cwd, env=env) as process:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
@@ -147,15 +153,32 @@ def _assert_alive(process: subprocess.Popen[bytes], log: Path) -> None:
         raise AssertionError(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
 
 
+# What a program we start may take from the caller's environment: where its tools are, the
+# home folder. Nothing else: a developer's own settings must not change what is tested.
+PASSED_THROUGH = ("PATH", "HOME", "TMPDIR")
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    """A minimal process environment: the tools' ``PATH`` and home, UTF-8, and ``variables``.
+
+    Run the program outside the checkout too (``cwd``), so that no ``.env`` is read.
+    """
+    env = {key: os.environ[key] for key in PASSED_THROUGH if key in os.environ}
+    env["LANG"] = env["LC_ALL"] = "C.UTF-8"
+    env.update(variables)
+    return env
+
+
 def api_environment(neo4j_uri: str, **settings: str) -> dict[str, str]:
-    """The process environment for our API: the caller's, less any Neo4j or CG_ settings, plus ours.
+    """The process environment for our API: a clean one with the test Neo4j and ``CG_<NAME>`` settings.
 
     Tokens are verified with the tests' shared secret (``tests.auth_tokens``).
     """
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("NEO4J_", "CG_"))}
-    env.update(SECRET_ENV)
-    env["NEO4J_URI"] = neo4j_uri
-    env["NEO4J_USER"] = os.environ.get("CG_TEST_NEO4J_USER", "neo4j")
-    env["NEO4J_PASSWORD"] = os.environ.get("CG_TEST_NEO4J_PASSWORD", "")
+    env = clean_environment(
+        NEO4J_URI=neo4j_uri,
+        NEO4J_USER=os.environ.get("CG_TEST_NEO4J_USER", "neo4j"),
+        NEO4J_PASSWORD=os.environ.get("CG_TEST_NEO4J_PASSWORD", ""),
+        **SECRET_ENV,
+    )
     env.update({f"CG_{name.upper()}": value for name, value in settings.items()})
     return env

@@ -1,5 +1,5 @@
 """The graphql-http server audits (the GraphQL-over-HTTP specification's checks) against our
-API running under uvicorn: every MUST and SHOULD passes; MAY audits are printed, not required.
+API running under uvicorn: every MUST, SHOULD and MAY audit passes.
 """
 
 from __future__ import annotations
@@ -33,13 +33,10 @@ def test_every_must_and_should_audit_passes(audits: list[dict[str, Any]]) -> Non
     assert {_level(audit) for audit in audits} == {"MUST", "SHOULD", "MAY"}
 
 
-def test_may_audits_are_reported(audits: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_may_audit_passes_too(audits: list[dict[str, Any]]) -> None:
     may = [audit for audit in audits if _level(audit) == "MAY"]
-    with capsys.disabled():
-        passed = sum(audit["status"] == "ok" for audit in may)
-        print(f"\ngraphql-http MAY audits: {passed} of {len(may)} pass")
-        for audit in may:
-            if audit["status"] != "ok":
-                print(f"  {audit['status']}: {audit['name']} ({audit['reason']})")
+    failed = [f"{audit['status']}: {audit['name']} ({audit['reason']})" for audit in may if audit["status"] != "ok"]
 
-    assert may
+    # All of them passed when this was written (25 of 25): one that stops passing is a regression.
+    assert len(may) >= 25, [audit["name"] for audit in may]
+    assert not failed, "\n".join(failed)

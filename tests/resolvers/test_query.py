@@ -48,6 +48,18 @@ async def test_customer_360_resolves_across_the_graph(demo_graph: AsyncDriver) -
     for order in customer["orders"]["nodes"]:
         assert order["lines"], "every demo order has at least one line"
         assert order["steps"][0]["step"] == "SALE"
+    owner, _, _ = await demo_graph.execute_query(
+        """
+        MATCH (:Customer {id: 'C000001'})-[:OWNED_BY]->(e:Employee)-[:WORKS_IN]->(d:Department)
+        RETURN e.name AS name, d.name AS department, d.function AS function
+        """
+    )
+    assert customer["owner"] == {
+        "name": owner[0]["name"], "department": {"name": owner[0]["department"], "function": owner[0]["function"]}
+    }  # fmt: skip
+    assert all(node["employee"]["department"]["name"] for node in customer["interactions"]["nodes"])
+    for ticket in customer["tickets"]["nodes"]:
+        assert all(hop["employee"]["name"] for hop in ticket["handOffs"])
     assert {identity["system"] for identity in customer["identities"]} >= {"CRM", "ERP"}
 
 
@@ -134,14 +146,27 @@ async def test_a_forged_cursor_is_bad_user_input(demo_graph: AsyncDriver) -> Non
 
 async def test_relationships_resolve_both_ways(demo_graph: AsyncDriver) -> None:
     query = """
-    { department(id: "D001") { id employees(first: 2) { totalCount nodes { department { id } manager { id } } } } }
+    { department(id: "D001") { id employees(first: 5) { totalCount nodes { id department { id } manager { id } } } } }
     """
     result = await run(demo_graph, query)
 
     assert result.errors is None
     department = result.data["department"]
-    assert department["employees"]["totalCount"] > 0
-    assert {node["department"]["id"] for node in department["employees"]["nodes"]} == {"D001"}
+    records, _, _ = await demo_graph.execute_query(
+        """
+        MATCH (e:Employee)-[:WORKS_IN]->(:Department {id: 'D001'})
+        OPTIONAL MATCH (e)-[:REPORTS_TO]->(m:Employee)
+        RETURN e.id AS id, m.id AS manager
+        """
+    )
+    managers = {record["id"]: record["manager"] for record in records}
+    assert department["employees"]["totalCount"] == len(managers) > 0
+    nodes = department["employees"]["nodes"]
+    # Down from the department to its people, and back up from each to it and to their manager.
+    assert {node["department"]["id"] for node in nodes} == {"D001"}
+    assert {node["id"]: node["manager"] and node["manager"]["id"] for node in nodes} == {
+        node["id"]: managers[node["id"]] for node in nodes
+    }
 
 
 async def test_every_root_list_pages_with_its_filters(demo_graph: AsyncDriver) -> None:
@@ -149,9 +174,9 @@ async def test_every_root_list_pages_with_its_filters(demo_graph: AsyncDriver) -
     {
       orders(first: 3, filter: {statuses: [INVOICED]}) { totalCount nodes { status customer { id } } }
       employees(first: 3, filter: {functions: [FINANCE]}) { totalCount nodes { department { function } } }
-      interactions(first: 3, filter: {channels: [PHONE]}) { totalCount nodes { channel employee { id } } }
+      interactions(first: 3, filter: {channels: [PHONE]}) { totalCount nodes { id channel employee { id } } }
       tickets(first: 3, filter: {statuses: [OPEN, IN_PROGRESS, WAITING]}, orderBy: {field: PRIORITY}) {
-        totalCount nodes { status }
+        totalCount nodes { status priority }
       }
       products(first: 3) { totalCount nodes { id } }
       departments(first: 3, filter: {kind: BACK_OFFICE}) { totalCount nodes { kind } }
@@ -166,6 +191,20 @@ async def test_every_root_list_pages_with_its_filters(demo_graph: AsyncDriver) -
     assert {n["department"]["function"] for n in data["employees"]["nodes"]} == {"FINANCE"}
     assert {n["channel"] for n in data["interactions"]["nodes"]} == {"PHONE"}
     assert {n["status"] for n in data["tickets"]["nodes"]} <= {"OPEN", "IN_PROGRESS", "WAITING"}
+    handled_by, _, _ = await demo_graph.execute_query(
+        "UNWIND $ids AS id MATCH (:Interaction {id: id})-[:WITH]->(e:Employee) RETURN id, e.id AS employee",
+        ids=[n["id"] for n in data["interactions"]["nodes"]],
+    )
+    assert {n["id"]: n["employee"]["id"] for n in data["interactions"]["nodes"]} == {
+        record["id"]: record["employee"] for record in handled_by
+    }
+    # Sorted by priority, most urgent first (the default direction): the open tickets' top three.
+    rank = {"LOW": 0, "NORMAL": 1, "HIGH": 2, "URGENT": 3}
+    open_priorities, _, _ = await demo_graph.execute_query(
+        "MATCH (t:Ticket) WHERE t.status IN ['OPEN', 'IN_PROGRESS', 'WAITING'] RETURN t.priority AS priority"
+    )
+    highest = sorted((rank[record["priority"]] for record in open_priorities), reverse=True)[:3]
+    assert [rank[n["priority"]] for n in data["tickets"]["nodes"]] == highest
     assert {n["kind"] for n in data["departments"]["nodes"]} == {"BACK_OFFICE"}
     for name in ("orders", "employees", "interactions", "tickets", "products", "departments"):
         assert data[name]["totalCount"] >= len(data[name]["nodes"]) > 0, name

@@ -71,6 +71,7 @@ async def test_demo_service_level_alerts_are_open_tickets_worst_first(demo_graph
     assert states == sorted(states, key=["BREACHED", "AT_RISK"].index)
     for alert in alerts["nodes"]:
         assert alert["ticket"]["closedAt"] is None
+        assert alert["ticket"]["status"] in {"OPEN", "IN_PROGRESS", "WAITING"}
         assert alert["state"] in {alert["resolution"]["state"], alert["response"]["state"]}
         assert (alert["resolution"]["state"] == "BREACHED") == (alert["resolution"]["usedShare"] > 1)
         assert alert["heldSeconds"] >= 0
@@ -148,11 +149,16 @@ async def test_demo_revenue_by_tier_adds_up_to_the_order_lines(demo_graph: Async
 
 async def test_demo_who_knows_best_is_ranked_by_score(demo_graph: AsyncDriver) -> None:
     query = """
-    query ($asOf: DateTime!) { whoKnowsBest(customerId: "C000001", first: 10, asOf: $asOf) { rank score accountOwner } }
+    query ($asOf: DateTime!) {
+      whoKnowsBest(customerId: "C000001", first: 10, asOf: $asOf) { rank score accountOwner employee { id } }
+    }
     """
     result = await run(demo_graph, query, asOf=AS_OF)
+    owner = await _one(demo_graph, "MATCH (:Customer {id: 'C000001'})-[:OWNED_BY]->(e) RETURN e.id AS id")
 
     experts = result.data["whoKnowsBest"]
     assert [expert["rank"] for expert in experts] == list(range(1, len(experts) + 1))
     scores = [expert["score"] for expert in experts]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
+    # The owner's bonus (5) puts them in the list, flagged; nobody else is.
+    assert [expert["employee"]["id"] for expert in experts if expert["accountOwner"]] == [owner["id"]]

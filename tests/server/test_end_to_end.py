@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from neo4j import AsyncDriver
 
-from server.auth.config import signing_key
-from server.auth.tokens import mint_token
-from server.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def dev_token(keys: Path, role: str = "admin") -> str:
-    """A token signed with the development key under ``keys``, as ``serve`` made it."""
-    signing = signing_key(Settings(auth_dev_keys_dir=keys))
-    return mint_token(signing, subject="E0001", roles=[role], ttl=timedelta(minutes=10))
+from tests.auth_tokens import bearer
+from tests.federation.processes import api_environment, free_port
 
 
 @pytest.fixture
 def server_url(neo4j_uri: str, demo_graph: AsyncDriver, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "NEO4J_URI": neo4j_uri, "CG_PORT": str(port), "CG_LOG_LEVEL": "warning"}
-    env["CG_AUTH_DEV_KEYS_DIR"] = str(tmp_path / "dev-keys")
+    port = free_port()
+    # A clean environment, run outside the checkout: neither the caller's variables nor a .env count.
+    env = api_environment(neo4j_uri, port=str(port), log_level="warning")
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "serve", "--no-demo"],
-        cwd=ROOT,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -68,13 +50,12 @@ def server_url(neo4j_uri: str, demo_graph: AsyncDriver, tmp_path: Path) -> Itera
 
 
 @pytest.mark.e2e
-def test_the_served_api_answers_queries_and_serves_the_playground(server_url: str, tmp_path: Path) -> None:
-    token = dev_token(tmp_path / "dev-keys")
+def test_the_served_api_answers_queries_and_serves_the_playground(server_url: str) -> None:
     with httpx.Client(base_url=server_url, timeout=10) as http:
         answer = http.post(
             "/graphql",
             json={"query": '{ customer(id: "C000003") { id orders(first: 2) { totalCount } } }'},
-            headers={"accept": "application/graphql-response+json", "authorization": f"Bearer {token}"},
+            headers={"accept": "application/graphql-response+json", **bearer()},
         )
         page = http.get("/graphql", headers={"accept": "text/html"})
         home = http.get("/", follow_redirects=False)
@@ -86,9 +67,8 @@ def test_the_served_api_answers_queries_and_serves_the_playground(server_url: st
 
 
 @pytest.mark.e2e
-def test_the_served_api_reports_bad_input_without_crashing(server_url: str, tmp_path: Path) -> None:
-    token = dev_token(tmp_path / "dev-keys")
-    with httpx.Client(base_url=server_url, timeout=10, headers={"authorization": f"Bearer {token}"}) as http:
+def test_the_served_api_reports_bad_input_without_crashing(server_url: str) -> None:
+    with httpx.Client(base_url=server_url, timeout=10, headers=bearer()) as http:
         malformed = http.post("/graphql", content=b"{", headers={"content-type": "application/json"})
         oversize = http.post("/graphql", json={"query": "{ orders(first: 5000) { totalCount } }"})
         still_up = http.get("/healthz")
