@@ -12,12 +12,12 @@ Persisted queries and the safelist follow the settings (``persisted_queries_for`
 that cannot be used stops ``create_app`` with a ``ManifestError``.
 
 Every request but the health routes and the playground's page and assets is authenticated
-(``server/auth/``): its caller and their ``Access`` under ``policy.toml`` go into the resolvers'
-``Context``, and an operation selecting what the caller's roles may not read is refused before
-it runs (``resolvers.access.ReadCheck``). A policy that does not fit the schema stops
+(``server/auth/``, wired by ``AccessControl``): its caller and their ``Access`` under
+``policy.toml`` go into the resolvers' ``Context``, and an operation selecting what the caller's
+roles may not read is refused before it runs. A policy that does not fit the schema stops
 ``create_app`` with a ``PolicyError``, settings that give no usable way to verify tokens with an
-``AuthConfigError``. ``playground`` renders the page from the playground's identities (a
-token per role, only with development keys).
+``AuthConfigError``. ``playground`` renders the page from the playground's identities (a token
+per role, only with development keys).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from neo4j import AsyncDriver
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -41,17 +40,14 @@ from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
-from resolvers.access import ReadCheck
 from resolvers.context import Context
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
-from server.auth.config import claim_names, signing_key, token_verifier
-from server.auth.middleware import Authenticator, AuthMiddleware, access_of
-from server.auth.playground import PlaygroundIdentities, as_config
+from server.auth.access_control import AccessControl
+from server.auth.middleware import access_of
 from server.ftv1 import INCLUDE_TRACE_HEADER
-from server.graphql_http import GraphQLEndpoint, wants_html
+from server.graphql_http import GraphQLEndpoint
 from server.persisted_queries import PersistedQueries
-from server.policy_config import PolicyError, PolicyFile
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
 from server.settings import Settings
@@ -113,16 +109,6 @@ def persisted_queries_for(settings: Settings) -> PersistedQueries:
     )
 
 
-def load_policy(settings: Settings, schema: GraphQLSchema) -> PolicyFile:
-    """The policy file, checked against the schema and the anonymous role; ``PolicyError`` if it does not fit."""
-    policy_file = PolicyFile.load(settings.policy_file, schema)
-    anonymous = settings.auth_anonymous_role
-    if anonymous is not None and anonymous not in policy_file.policy.roles:
-        known = ", ".join(policy_file.policy.roles)
-        raise PolicyError(f"CG_AUTH_ANONYMOUS_ROLE names '{anonymous}', which {settings.policy_file} lacks ({known})")
-    return policy_file
-
-
 def create_app(
     settings: Settings,
     *,
@@ -136,19 +122,7 @@ def create_app(
     schema = build_schema()
     persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
-    policy_file = load_policy(settings, schema._schema)
-    policy = policy_file.policy
-    verifier = token_verifier(settings, policy)
-    authenticator = Authenticator(verifier, policy, settings.auth_anonymous_role)
-    read_check = ReadCheck(schema._schema)
-    identities = None
-    if playground is not None and settings.auth_uses_dev_keys:
-        identities = PlaygroundIdentities(
-            signing_key(settings),
-            policy_file.descriptions,
-            claims=claim_names(settings),
-            audience=settings.auth_audience,
-        )
+    access = AccessControl(settings, schema._schema, playground=playground is not None)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -159,7 +133,7 @@ def create_app(
         try:
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
-            await verifier.keys.start()
+            await access.start()
             async with live_sources(settings, sources, environ or {}) as opened:
                 services.store = Neo4jGraphStore(active, settings.neo4j_database)
                 services.sources = opened
@@ -167,7 +141,7 @@ def create_app(
         finally:
             services.store = None
             services.sources = {}
-            await verifier.keys.close()
+            await access.close()
             if own_driver:
                 await active.close()
 
@@ -213,17 +187,9 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
-    def authorize(request: Request, document: DocumentNode) -> list[GraphQLError]:
-        return read_check.errors(document, access_of(request).grants)
-
     async def page() -> str:
         assert playground is not None
-        found = await identities.current(services.store) if identities is not None else []
-        return playground(as_config(found))
-
-    def is_open(request: Request) -> bool:
-        # The playground's page: GraphiQL then sends the token the reader picks.
-        return playground is not None and request.url.path == "/graphql" and wants_html(request)
+        return playground(await access.playground_identities(services.store))
 
     endpoint = GraphQLEndpoint(
         schema._schema,
@@ -231,7 +197,7 @@ def create_app(
         page if playground is not None else None,
         executor_class=PlainFieldExecutor,
         persisted=persisted,
-        authorize=authorize,
+        authorize=access.authorize,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -253,7 +219,7 @@ def create_app(
                 max_age=600,
             )
         )
-    middleware.append(Middleware(AuthMiddleware, authenticator=authenticator, is_open=is_open))
+    middleware.append(access.middleware())
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.router.redirect_slashes = False
     return app

@@ -26,13 +26,13 @@ from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import build_schema, export_sdl
 from server import local_neo4j
-from server.app import load_policy, persisted_queries_for
+from server.app import persisted_queries_for
 from server.auth.config import AuthConfigError, claim_names, signing_key, token_verifier
 from server.auth.dev_keys import DevKeyError
 from server.auth.tokens import mint_token
 from server.bootstrap import connected_graph, ensure_neo4j
 from server.playground import EXAMPLE_QUERIES
-from server.policy_config import PolicyError
+from server.policy_config import PolicyError, load_policy
 from server.progress import LoadProgress, TotalProgress, format_report, format_summary
 from server.request_id import configure_logging
 from server.safelist import ManifestError, listed_operation, manifest_json

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain.access import EVERYTHING, MaskMode, Policy, RolePolicy, RowRuleText
 from resolvers.access import PolicyProblem, policy_problems
+from server.settings import Settings
 
 ROLE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
 # "Type" or "Type.field", as GraphQL names them.
@@ -102,6 +103,16 @@ class PolicyFile:
         except OSError as exc:
             raise PolicyError(f"cannot read the policy file {path}: {exc.strerror or exc}") from None
         return cls(path, text, schema)
+
+
+def load_policy(settings: Settings, schema: GraphQLSchema) -> PolicyFile:
+    """The settings' policy file, checked against the schema and the anonymous role."""
+    policy_file = PolicyFile.load(settings.policy_file, schema)
+    anonymous = settings.auth_anonymous_role
+    if anonymous is not None and anonymous not in policy_file.policy.roles:
+        known = ", ".join(policy_file.policy.roles)
+        raise PolicyError(f"CG_AUTH_ANONYMOUS_ROLE names '{anonymous}', which {settings.policy_file} lacks ({known})")
+    return policy_file
 
 
 def _shape_errors(exc: ValidationError) -> str:
