@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -188,26 +188,32 @@ def read_rule(grants: Grants, schema: GraphQLSchema) -> type[ValidationRule]:
     return ReadRule
 
 
+_Verdicts = OrderedDict[frozenset[str], list[GraphQLError]]
+
+
 class ReadCheck:
     """Which fields of a document a role set may not read, kept per document and role set.
 
-    The verdicts live as long as their document does (held weakly: the document cache owns
-    documents); each document keeps those of its last few role sets.
+    The verdicts live as long as their document does (the document cache owns documents; this
+    holds them weakly) and each document keeps those of its last few role sets. Documents are
+    told apart by identity: graphql-core hashes a node by its whole content, which would cost
+    every request time in proportion to its document.
     """
 
     def __init__(self, schema: GraphQLSchema) -> None:
         self._schema = schema
         self._rules: weakref.WeakKeyDictionary[Grants, type[ValidationRule]] = weakref.WeakKeyDictionary()
-        self._verdicts: weakref.WeakKeyDictionary[DocumentNode, OrderedDict[frozenset[str], list[GraphQLError]]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._verdicts: dict[
+            int, tuple[weakref.ref[DocumentNode], OrderedDict[frozenset[str], list[GraphQLError]]]
+        ] = {}
 
     def errors(self, document: DocumentNode, grants: Grants) -> list[GraphQLError]:
         if grants.reads_everything:
             return []
-        verdicts = self._verdicts.get(document)
-        if verdicts is None:
-            verdicts = self._verdicts[document] = OrderedDict()
+        entry = self._verdicts.get(id(document))
+        if entry is None or entry[0]() is not document:
+            entry = self._verdicts[id(document)] = (weakref.ref(document, self._forget(id(document))), OrderedDict())
+        verdicts = entry[1]
         found = verdicts.get(grants.role_names)
         if found is not None:
             return found
@@ -218,6 +224,19 @@ class ReadCheck:
         if len(verdicts) > VERDICTS_PER_DOCUMENT:
             verdicts.popitem(last=False)
         return found
+
+    @property
+    def documents(self) -> int:
+        """How many documents have verdicts kept (for tests: they go with their documents)."""
+        return len(self._verdicts)
+
+    def _forget(self, key: int) -> Callable[[weakref.ref[DocumentNode]], None]:
+        def forget(gone: weakref.ref[DocumentNode]) -> None:
+            entry = self._verdicts.get(key)
+            if entry is not None and entry[0] is gone:
+                del self._verdicts[key]
+
+        return forget
 
 
 # What each list's filters and sorts compare, as fields of the listed type: the store's filter

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import gc
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,18 +17,23 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from neo4j import AsyncDriver
 
 from domain.access import REDACTED_TEXT
 from resolvers import inputs
-from resolvers.access import FILTERED_FIELDS
+from resolvers.access import FILTERED_FIELDS, ReadCheck
 from resolvers.enums import DepartmentKind
+from resolvers.schema import build_schema
 from server.app import create_app
+from server.policy_config import PolicyFile
+from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
 from tests.bolt_counter import counting_statements
 
 GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
 EMAIL = re.compile(r"^[^@\s]\*\*\*@\S+$")
+SCHEMA = build_schema()
 
 
 @pytest.fixture
@@ -261,3 +267,20 @@ def test_every_filter_and_sort_of_a_list_names_the_field_it_compares(type_name: 
     keys |= {f"sort:{member.value}" for member in sorts} or {f"sort:{FIXED_SORTS[type_name]}"}
 
     assert keys <= set(FILTERED_FIELDS[type_name])
+
+
+def test_verdicts_are_kept_per_document_and_role_set_and_go_with_their_document() -> None:
+    policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
+    check = ReadCheck(SCHEMA._schema)
+    document = parse('{ customer(id: "C1") { email } }')
+    same_text = parse('{ customer(id: "C1") { email } }')
+
+    first = check.errors(document, policy.grants(["back_office"]))
+    assert check.errors(document, policy.grants(["back_office"])) is first  # kept
+    assert check.errors(document, policy.grants(["analyst"])) == []
+    assert check.errors(same_text, policy.grants(["back_office"])) is not first  # another document
+    assert check.documents == 2
+
+    del document, same_text, first
+    gc.collect()
+    assert check.documents == 0
