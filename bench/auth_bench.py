@@ -296,7 +296,7 @@ def main() -> None:
     base = merged[0]
     print(
         f"\nload average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; concurrency {args.concurrency}; "
-        f"{args.workers} server process(es); graph {args.graph}; both rounds together"
+        f"{args.workers} server process(es); graph {args.graph}; all rounds together"
     )
     results: list[dict[str, Any]] = []
     for stats in merged:
