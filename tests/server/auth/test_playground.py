@@ -5,8 +5,11 @@ As a newcomer uses it: fetch the page, take a preset token from it, run a query 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -108,3 +111,73 @@ async def test_the_page_mints_no_token_unless_development_keys_are_in_use(demo_g
         config = await page_config(http)
 
     assert config["identities"] == []
+
+
+# The page's own script, run in Node with just enough of a browser around it: React, ReactDOM
+# and GraphiQL are stand-ins that record what the page hands them.
+PAGE_HARNESS = r"""
+const fs = require("fs");
+const [scriptPath, configPath] = process.argv.slice(2);
+const elements = {};
+function element(id) {
+  elements[id] ??= {
+    id, hidden: true, textContent: "", children: [], selectedIndex: 0, listeners: {},
+    firstElementChild: { textContent: "" },
+    appendChild(child) { this.children.push(child); },
+    addEventListener(name, listener) { this.listeners[name] = listener; },
+  };
+  return elements[id];
+}
+element("playground-config").textContent = fs.readFileSync(configPath, "utf8");
+global.document = { getElementById: element, createElement: () => ({}) };
+const stored = {};
+global.localStorage = { getItem: (key) => stored[key] ?? null, setItem: (key, value) => { stored[key] = value; } };
+let props;
+const sent = [];
+global.React = { createElement: (component, given) => { props = given; return {}; } };
+global.ReactDOM = { createRoot: () => ({ render: () => {} }) };
+global.GraphiQL = {
+  createFetcher: () => (params, options) => { sent.push(options.headers); return {}; },
+  createLocalStorage: () => ({}),
+};
+(0, eval)(fs.readFileSync(scriptPath, "utf8"));
+const picker = element("identity-role");
+props.fetcher({ query: "{ __typename }" }, { headers: {} });
+picker.selectedIndex = 2;
+picker.listeners.change();
+props.fetcher({ query: "{ __typename }" }, { headers: { "X-Request-Id": "r1" } });
+props.fetcher({ query: "{ __typename }" }, { headers: { authorization: "Bearer mine" } });
+props.fetcher({ query: "{ __typename }" });
+console.log(JSON.stringify({
+  sent, shown: !element("identity").hidden, options: picker.children.map((option) => option.textContent),
+  description: element("identity-description").textContent, stored,
+}));
+"""
+
+
+async def test_the_role_picker_sends_the_chosen_roles_token_unless_the_headers_tab_sets_one(
+    demo_graph: AsyncDriver, tmp_path: Path
+) -> None:
+    async with playground(demo_graph, Settings(auth_dev_keys_dir=tmp_path / "dev-keys")) as http:
+        page = (await http.get("/graphql", headers={"accept": "text/html"})).text
+    found = CONFIG.search(page)
+    assert found is not None
+    identities = json.loads(found.group(1))["identities"]
+    (tmp_path / "config.json").write_text(found.group(1))
+    (tmp_path / "page.js").write_text(re.findall(r"<script>(.*?)</script>", page, re.S)[-1])
+    (tmp_path / "harness.js").write_text(PAGE_HARNESS)
+    node = shutil.which("node")
+    assert node is not None, "node is needed for this test (Node.js 20+)"
+
+    command = [node, "harness.js", "page.js", "config.json"]
+    done = await asyncio.to_thread(subprocess.run, command, cwd=tmp_path, capture_output=True, text=True, check=False)
+
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["shown"] and seen["options"] == [item["label"] for item in identities]
+    assert seen["sent"][0] == {"Authorization": f"Bearer {identities[0]['token']}"}
+    assert seen["sent"][1] == {"X-Request-Id": "r1", "Authorization": f"Bearer {identities[2]['token']}"}
+    assert seen["sent"][2] == {"authorization": "Bearer mine"}  # the Headers tab wins
+    assert seen["sent"][3] == {"Authorization": f"Bearer {identities[2]['token']}"}  # introspection too
+    assert seen["description"] == identities[2]["description"]
+    assert list(seen["stored"].values()) == [identities[2]["role"]]  # the choice outlives a reload
