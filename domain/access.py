@@ -9,7 +9,8 @@ patterns, kept here as text; compiling them into Cypher is the graph layer's job
 - it is masked only when every role that reads it masks it (the least strict mode wins:
   a role that sees it redacted beats one that sees null);
 - a label's rows are the union of the roles' rules, among the roles that read the type at
-  all; one such role without a rule sees every row, so the label is then unrestricted.
+  all; one such role without a rule sees every row, so the label is then unrestricted; a
+  label none of the roles reads anything of has no visible row at all.
 
 ``Grants`` are built once per role set and cached by the policy; ``Access`` binds them to one
 caller, which is all that changes from request to request.
@@ -106,8 +107,9 @@ class RolePolicy:
 class Grants:
     """What one set of roles may read, together (see the module docstring for the union)."""
 
-    def __init__(self, roles: Iterable[RolePolicy]) -> None:
+    def __init__(self, roles: Iterable[RolePolicy], labels: Iterable[str] = ()) -> None:
         self._roles = tuple(sorted(roles, key=lambda role: role.name))
+        self._labels = frozenset(labels)
         self.role_names = frozenset(role.name for role in self._roles)
         self.reads_everything = any(role.reads_everything for role in self._roles)
         self._readable: dict[tuple[str, str], bool] = {}
@@ -145,7 +147,7 @@ class Grants:
     def _combined_rows(self) -> dict[str, tuple[str, ...]]:
         # A label is absent when its rows are unrestricted; an empty tuple lets no row through.
         rules: dict[str, tuple[str, ...]] = {}
-        for label in sorted({label for role in self._roles for label in role.rows}):
+        for label in sorted(self._labels | {label for role in self._roles for label in role.rows}):
             readers = [role for role in self._roles if role.reads_type(label)]
             if not readers:
                 rules[label] = ()
@@ -158,8 +160,10 @@ class Grants:
 class Policy:
     """Every role of the policy file; ``grants`` gives (and caches) the view of a set of them."""
 
-    def __init__(self, roles: Mapping[str, RolePolicy]) -> None:
+    def __init__(self, roles: Mapping[str, RolePolicy], labels: Iterable[str] = ()) -> None:
+        """``labels``: the graph's labels; those a role set reads nothing of get no visible row."""
         self.roles: Mapping[str, RolePolicy] = MappingProxyType(dict(roles))
+        self.labels = frozenset(labels)
         self._grants: OrderedDict[frozenset[str], Grants] = OrderedDict()
 
     @classmethod
@@ -175,7 +179,7 @@ class Policy:
         key = self.known(role_names)
         grants = self._grants.get(key)
         if grants is None:
-            grants = self._grants[key] = Grants(self.roles[name] for name in key)
+            grants = self._grants[key] = Grants((self.roles[name] for name in key), self.labels)
             if len(self._grants) > MAX_CACHED_ROLE_SETS:
                 self._grants.popitem(last=False)
         else:

@@ -7,6 +7,8 @@
   not read, before anything runs: a graphql-core validation rule per role set, its verdict
   kept per document and role set. Introspection and the federation plumbing (``_service``,
   ``_entities`` itself; the fields asked of each entity are checked) stay open.
+- ``entity_errors`` refuses ``_entities`` representations of a type the caller's roles read
+  nothing of: even ``{ __typename }`` of such an entity would tell whether it exists.
 - ``ensure_filterable`` refuses filtering or sorting a list by a field the caller may not
   read, or sees masked: a filter is an oracle for the value it compares.
 
@@ -34,9 +36,13 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     GraphQLUnionType,
+    Visitor,
     get_named_type,
     validate,
+    value_from_ast_untyped,
+    visit,
 )
+from graphql.language import VariableNode
 from graphql.validation import ValidationContext, ValidationRule
 
 from domain.access import Access, ForbiddenError, Grants, MaskMode, Policy
@@ -237,6 +243,42 @@ class ReadCheck:
                 del self._verdicts[key]
 
         return forget
+
+
+def entity_errors(document: DocumentNode, variables: Mapping[str, Any] | None, grants: Grants) -> list[GraphQLError]:
+    """FORBIDDEN for each entity type an ``_entities`` representation names that the roles read
+    nothing of (the representations may come as a literal or in a variable)."""
+    source = document.loc.source.body if document.loc is not None else ""
+    if grants.reads_everything or "_entities" not in source:
+        return []
+    refused: dict[str, FieldNode] = {}
+    for node in _entities_fields(document):
+        argument = next((arg for arg in node.arguments or () if arg.name.value == "representations"), None)
+        if argument is None:
+            continue
+        if isinstance(argument.value, VariableNode):
+            value = (variables or {}).get(argument.value.name.value)
+        else:
+            value = value_from_ast_untyped(argument.value, dict(variables or {}))
+        for representation in value if isinstance(value, list) else []:
+            type_name = representation.get("__typename") if isinstance(representation, dict) else None
+            if isinstance(type_name, str) and not grants.reads_type(type_name):
+                refused.setdefault(type_name, node)
+    roles = ", ".join(sorted(grants.role_names)) or "none"
+    return [_forbidden(f"your roles ({roles}) may not read {name}", node) for name, node in sorted(refused.items())]
+
+
+def _entities_fields(document: DocumentNode) -> list[FieldNode]:
+    found: list[FieldNode] = []
+
+    class Finder(Visitor):
+        def enter_field(self, node: FieldNode, *_args: Any) -> Any:
+            if node.name.value == "_entities":
+                found.append(node)
+            return self.SKIP  # entities are root fields: nothing below a field is one
+
+    visit(document, Finder())
+    return found
 
 
 # What each list's filters and sorts compare, as fields of the listed type: the store's filter

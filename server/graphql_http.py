@@ -196,7 +196,7 @@ class GraphQLEndpoint:
         *,
         executor_class: type[Executor[Any]] | None = None,
         persisted: PersistedQueries | None = None,
-        authorize: Callable[[Request, DocumentNode], list[GraphQLError]] | None = None,
+        authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
         self._schema = schema
         self._authorize = authorize
@@ -238,7 +238,9 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
-        denied = self._authorize(request, prepared.document) if self._authorize is not None else []
+        denied = []
+        if self._authorize is not None:
+            denied = self._authorize(request, prepared.document, graphql_request.variables)
         if denied:
             result = ExecutionResult(None, denied)
             return _result_response(result, media_type, trace, request_failed=True, status=403)

@@ -18,7 +18,7 @@ from graphql import GraphQLSchema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.access import EVERYTHING, MaskMode, Policy, RolePolicy, RowRuleText
-from resolvers.access import PolicyProblem, policy_problems
+from resolvers.access import PolicyProblem, graph_labels, policy_problems
 from server.settings import Settings
 
 ROLE_NAME = r"^[a-z][a-z0-9_]{0,63}$"
@@ -90,7 +90,8 @@ class PolicyFile:
         except ValidationError as exc:
             raise PolicyError(f"{path}: {_shape_errors(exc)}") from None
         self.descriptions = {name: entry.description for name, entry in checked.roles.items()}
-        self.policy = Policy({name: _role_policy(name, entry) for name, entry in checked.roles.items()})
+        roles = {name: _role_policy(name, entry) for name, entry in checked.roles.items()}
+        self.policy = Policy(roles, labels=graph_labels(schema))
         problems = policy_problems(self.policy, schema)
         if problems:
             lines = [_located(path, text, problem) for problem in problems]

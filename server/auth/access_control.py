@@ -9,12 +9,15 @@ the app's lifespan (a JWKS is fetched at start).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from starlette.middleware import Middleware
 from starlette.requests import Request
 
 from graph.store import Neo4jGraphStore
-from resolvers.access import ReadCheck
+from resolvers.access import ReadCheck, entity_errors
 from server.auth.config import claim_names, signing_key, token_verifier
 from server.auth.middleware import Authenticator, AuthMiddleware, access_of
 from server.auth.playground import PlaygroundIdentities, as_config
@@ -49,9 +52,12 @@ class AccessControl:
     def middleware(self) -> Middleware:
         return Middleware(AuthMiddleware, authenticator=self.authenticator, is_open=self._is_open)
 
-    def authorize(self, request: Request, document: DocumentNode) -> list[GraphQLError]:
+    def authorize(
+        self, request: Request, document: DocumentNode, variables: Mapping[str, Any] | None
+    ) -> list[GraphQLError]:
         """FORBIDDEN errors for what the request's caller may not read in ``document`` (none: it may run)."""
-        return self._read_check.errors(document, access_of(request).grants)
+        grants = access_of(request).grants
+        return self._read_check.errors(document, grants) or entity_errors(document, variables, grants)
 
     async def playground_identities(self, store: Neo4jGraphStore | None) -> list[dict[str, str]]:
         """A token per role for the playground page; none unless development keys are in use."""

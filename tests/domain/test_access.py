@@ -106,3 +106,10 @@ def test_access_binds_the_caller_to_its_grants() -> None:
 )
 def test_redaction_keeps_an_emails_first_letter_and_domain_and_drops_other_text(value: str, redacted: str) -> None:
     assert redact(value) == redacted
+
+
+def test_labels_the_roles_read_nothing_of_have_no_visible_row() -> None:
+    policy = Policy({role.name: role for role in (READER, MASKER)}, labels=["Customer", "Order", "Ticket"])
+
+    assert policy.grants(["reader"]).row_rules == {"Ticket": ()}
+    assert policy.grants(["reader", "masker"]).row_rules == {}

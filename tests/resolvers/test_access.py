@@ -107,6 +107,26 @@ async def test_every_forbidden_field_is_named_once(http: httpx.AsyncClient) -> N
     assert [error["message"].rsplit(" ", 1)[1] for error in body["errors"]] == ["Customer.email", "Customer.tier"]
 
 
+@pytest.mark.parametrize("as_variable", [False, True])
+async def test_entities_of_a_type_the_roles_read_nothing_of_are_refused_even_for_their_typename(
+    http: httpx.AsyncClient, as_variable: bool
+) -> None:
+    representations = [{"__typename": "Interaction", "id": "I0000001"}, {"__typename": "Order", "id": "O0000001"}]
+    if as_variable:
+        query = "query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }"
+        body = {"query": query, "variables": {"r": representations}}
+    else:
+        literal = '[{__typename: "Interaction", id: "I0000001"}, {__typename: "Order", id: "O0000001"}]'
+        body = {"query": f"{{ _entities(representations: {literal}) {{ __typename }} }}"}
+
+    refused = (await http.post("/graphql", json=body, headers=bearer("back_office"))).json()
+    analyst = (await http.post("/graphql", json=body, headers=bearer("analyst"))).json()
+
+    assert codes(refused) == ["FORBIDDEN"] and "data" not in refused
+    assert refused["errors"][0]["message"] == "your roles (back_office) may not read Interaction"
+    assert analyst["data"]["_entities"] == [{"__typename": "Interaction"}, {"__typename": "Order"}]
+
+
 async def test_introspection_and_the_federation_plumbing_stay_open(http: httpx.AsyncClient) -> None:
     for roles in (("back_office",), ("no-such-role",)):
         schema = (await ask(http, "{ __schema { queryType { name } } __typename }", *roles)).json()

@@ -35,7 +35,9 @@ def test_the_shipped_policy_has_the_five_demo_roles() -> None:
     back_office = policy.grants(["back_office"])
     assert back_office.readable("Customer", "name") and not back_office.readable("Customer", "email")
     assert back_office.readable("Query", "orders") and not back_office.readable("Query", "journey")
-    assert set(back_office.row_rules) == {"Customer", "Order"}
+    assert set(back_office.row_rules) == {"Customer", "Order", "Interaction", "Ticket"}
+    # Labels it reads nothing of: no row at all.
+    assert back_office.row_rules["Interaction"] == () and back_office.row_rules["Ticket"] == ()
     assert set(policy.grants(["service_agent"]).row_rules) == {"Customer", "Order", "Interaction", "Ticket"}
     manager = policy.grants(["account_manager"]).row_rules["Customer"]
     assert manager == ("(row)-[:OWNED_BY]->(caller)", "(row)-[:OWNED_BY]->(:Employee)-[:REPORTS_TO]->(caller)")
