@@ -44,3 +44,21 @@ class SourceUnavailableError(CustomerGraphError):
         super().__init__(f"source '{source}' is unavailable: {reason}", source=source)
         self.source = source
         self.reason = reason
+
+
+class LimitExceededError(CustomerGraphError):
+    """A request asks for more than the service allows (see the limits in the settings).
+
+    Each limit has its own code, so a client can tell which one it hit; ``limit`` and
+    ``requested`` are in the extensions when they are numbers.
+    """
+
+    def __init__(self, code: str, message: str, **extensions: object) -> None:
+        self.code = code
+        super().__init__(message, **extensions)
+
+
+class RequestTimeoutError(CustomerGraphError):
+    """The request's deadline passed before this part of it was done."""
+
+    code = "REQUEST_TIMEOUT"

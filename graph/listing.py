@@ -25,6 +25,11 @@ class Listing:
     # the page, instead of sorting every node of the label (100 ms on 100,000 customers). With
     # filters the planner is left to start from the most selective one.
     index_ordered: frozenset[str] = frozenset()
+    # The count of every node of the list, without filters, from Neo4j's counts store (one
+    # label, or one relationship type with the label at one end): the list's match counted
+    # node by node took 0.4 s for 500,000 orders and 0.9 s for 1,000,000 interactions, for
+    # any client asking for a totalCount. Only where the model makes the two counts equal.
+    count_all: LiteralString | None = None
 
     def where(self, filters: Mapping[str, object]) -> LiteralString:
         unknown = set(filters) - set(self.filters)
@@ -43,6 +48,8 @@ class Listing:
         return "\n".join([self.match, where, order, self.projection])
 
     def count_query(self, filters: Mapping[str, object]) -> LiteralString:
+        if not filters and self.count_all is not None:
+            return self.count_all
         return self.match + "\n" + self.where(filters) + "\nRETURN count(n) AS total"
 
 
@@ -78,6 +85,8 @@ ORDERS = Listing(
     },
     sorts={"PLACED_AT": "n.placed_at", "TOTAL": "n.total", "ID": "n.id"},
     index_ordered=frozenset({"PLACED_AT", "ID"}),
+    # PLACED only ever goes from a customer to an order.
+    count_all="MATCH ()-[:PLACED]->(n:Order) RETURN count(*) AS total",
 )
 
 PRODUCTS = Listing(
@@ -131,6 +140,9 @@ INTERACTIONS = Listing(
     },
     sorts={"AT": "n.at", "ID": "n.id"},
     index_ordered=frozenset({"AT", "ID"}),
+    # HAD only ever goes from a customer to an interaction, and every interaction is WITH one
+    # employee (the loader and the sync refuse one without).
+    count_all="MATCH ()-[:HAD]->(n:Interaction) RETURN count(*) AS total",
 )
 
 TICKETS = Listing(

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     ConnectionPoolError,
     ConstraintError,
     DatabaseUnavailable,
@@ -14,7 +15,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from domain.errors import ConflictError, GraphUnavailableError
+from domain.errors import ConflictError, GraphUnavailableError, RequestTimeoutError
 
 
 @asynccontextmanager
@@ -33,3 +34,8 @@ async def translated() -> AsyncIterator[None]:
         raise GraphUnavailableError("the graph database is unavailable (starting or stopping)") from exc
     except AuthError as exc:
         raise GraphUnavailableError("the graph database refused our credentials") from exc
+    except ClientError as exc:
+        # The transaction timeout a statement was given (the time left of its request) ran out.
+        if exc.code is not None and "TransactionTimedOut" in exc.code:
+            raise RequestTimeoutError("the graph database stopped a statement at the request's deadline") from exc
+        raise

@@ -4,18 +4,24 @@
 (as a DataLoader hands it over) and answers in the same order, with ``None`` or an empty list
 where nothing exists. Reads are routed as reads, so a cluster serves them from followers.
 Vendor errors are translated at this edge into the project's own errors.
+
+``within(budget)`` gives the same store for one request: each statement then waits for one of
+the request's statement slots and gets the time left before its deadline as the Neo4j
+transaction timeout (see ``domain.budget``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, LiteralString, TypeVar
 
-from neo4j import READ_ACCESS, AsyncDriver
+from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j.exceptions import DriverError, Neo4jError
 
+from domain.budget import RequestBudget
 from graph import listing, queries, records
 from graph.model import (
     Customer,
@@ -125,9 +131,14 @@ class Entity(Enum):
 class Neo4jGraphStore:
     """Batched reads of the customer graph; see the module docstring."""
 
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
+    def __init__(self, driver: AsyncDriver, database: str, budget: RequestBudget | None = None) -> None:
         self._driver = driver
         self._database = database
+        self._budget = budget
+
+    def within(self, budget: RequestBudget) -> Neo4jGraphStore:
+        """This store for one request: its statements bounded by the request's budget."""
+        return Neo4jGraphStore(self._driver, self._database, budget)
 
     async def read(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         """Run one read statement and return its records as mappings.
@@ -138,17 +149,33 @@ class Neo4jGraphStore:
         throughput. The driver retries only managed transactions, so a read that fails with a
         retryable error (a cluster member going away) is retried here, once.
         """
-        async with translated():
-            try:
-                return await self._run(query, parameters)
-            except (Neo4jError, DriverError) as error:
-                if not error.is_retryable():
-                    raise
-            return await self._run(query, parameters)
+        if self._budget is None:
+            return await self._read(query, parameters, None)
+        async with self._budget.statements:
+            return await self._read(query, parameters, self._budget)
 
-    async def _run(self, query: LiteralString, parameters: dict[str, Any]) -> list[Mapping[str, Any]]:
+    async def _read(
+        self, query: LiteralString, parameters: dict[str, Any], budget: RequestBudget | None
+    ) -> list[Mapping[str, Any]]:
+        async with translated():
+            started = time.monotonic()
+            try:
+                return await self._run(query, parameters, budget)
+            except (Neo4jError, DriverError) as error:
+                # Retry only with time left for an attempt as long as the first: a graph that
+                # never answers would otherwise turn its GRAPH_UNAVAILABLE into a REQUEST_TIMEOUT.
+                if not error.is_retryable() or (
+                    budget is not None and budget.remaining() <= time.monotonic() - started
+                ):
+                    raise
+            return await self._run(query, parameters, budget)
+
+    async def _run(
+        self, query: LiteralString, parameters: dict[str, Any], budget: RequestBudget | None
+    ) -> list[Mapping[str, Any]]:
+        timeout = None if budget is None else budget.time_for("a graph statement could run")
         async with self._driver.session(database=self._database, default_access_mode=READ_ACCESS) as session:
-            result = await session.run(query, parameters)
+            result = await session.run(Query(query, timeout=timeout), parameters)
             return [record async for record in result]
 
     async def ping(self) -> bool:

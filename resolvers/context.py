@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import strawberry
 
 from domain.access import Access, Caller
+from domain.budget import RequestBudget
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
 from graph.trace_store import Neo4jTraceStore
@@ -37,6 +38,9 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     # The live systems of record by name (none: every live field is null, "not configured").
     sources: Mapping[str, Source] = field(default_factory=dict)
+    # What the request may spend (time, statements at once, errors); the store given should be
+    # bounded by the same budget (``store.within(budget)``). None: unbounded (tests, scripts).
+    budget: RequestBudget | None = None
     caller: Caller = field(init=False)
     loaders: Loaders = field(init=False)
     trace: Neo4jTraceStore = field(init=False)
@@ -48,7 +52,7 @@ class Context:
         self.loaders = Loaders(self.store)
         self.trace = Neo4jTraceStore(self.store)
         self.trace_loaders = TraceLoaders(self.trace)
-        self.live = LiveLoaders(self.sources)
+        self.live = LiveLoaders(self.sources, self.budget)
 
 
 Info = strawberry.Info[Context, None]

@@ -19,6 +19,11 @@ Masked fields (``policy.toml``, ``Grants.masks``) never take the direct way: the
 null with a ``FORBIDDEN_FIELD`` error, without their resolver being called, or redacted once
 resolved. Only an executor whose caller has masks checks fields for them; the others run
 exactly as before.
+
+The executor also keeps a request's errors within its budget (``Context.budget``): past
+``max_errors`` located errors, a failing field is still null (and still nulls its non-null
+parents), but its error is only counted, not built: locating an error in a long document and
+carrying thousands of them was what made a flood of failing fields slow.
 """
 
 from __future__ import annotations
@@ -27,11 +32,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from graphql import (
+    GraphQLError,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     is_leaf_type,
+    is_non_null_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
@@ -44,6 +52,11 @@ from strawberry.types.info import Info
 from domain.access import ForbiddenFieldError, MaskMode, redact
 
 _PLAIN_ATTRIBUTE = "__plain_attribute__"
+
+
+class _OmittedError(GraphQLError):
+    """An error past the request's cap: counted once, carried up only to null its non-null parents."""
+
 
 # (response name, attribute, leaf type, non-null) for the plain fields of a selection; the
 # other fields of the selection, for graphql-core.
@@ -162,6 +175,24 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(executed, dict):
             return _merged(executed, values, grouped_field_set)
         return _merged_later(executed, values, grouped_field_set)
+
+    def handle_field_error(
+        self,
+        raw_error: Exception,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> None:
+        budget = getattr(self.context_value, "budget", None)
+        if isinstance(raw_error, _OmittedError):
+            pass  # counted where it was raised; it only nulls this field now
+        elif budget is None or len(self.collected_errors.errors) < budget.max_errors:
+            super().handle_field_error(raw_error, return_type, field_details_list, path)
+            return
+        else:
+            budget.omitted_errors += 1
+        if self.error_propagation and is_non_null_type(return_type):
+            raise _OmittedError("left out", path=path.as_list())
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan:
         # graphql-core collects a selection once per execution and hands the same grouped field

@@ -8,16 +8,20 @@ DataLoader per source, so every parent of a query level costs one ``Source.fetch
 and loaders of different sources dispatch concurrently when sibling fields resolve together.
 
 Which systems exist is configuration (``sources.toml``), not code: a field whose need no
-source serves is null with a ``SOURCE_UNAVAILABLE`` error saying so.
+source serves is null with a ``SOURCE_UNAVAILABLE`` error saying so. Within a request's
+budget, a call gets no longer than the time the request has left: a source still silent at
+the deadline nulls its fields with ``SOURCE_UNAVAILABLE``, and the rest of the answer goes out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
+from domain.budget import RequestBudget
 from domain.errors import SourceUnavailableError
 from sources.config import Entity, KeyKind
 from sources.port import Record, Serves, Source
@@ -59,8 +63,9 @@ def pick_source(sources: Mapping[str, Source], wanted: LiveNeed) -> Source | Non
 class LiveLoaders:
     """The live-source DataLoaders of one request, made on first use."""
 
-    def __init__(self, sources: Mapping[str, Source]) -> None:
+    def __init__(self, sources: Mapping[str, Source], budget: RequestBudget | None = None) -> None:
         self._sources = sources
+        self._budget = budget
         self._picked: dict[LiveNeed, Source | None] = {}
         self._loaders: dict[str, DataLoader[str, Record | None]] = {}
 
@@ -76,5 +81,20 @@ class LiveLoaders:
             )
         loader = self._loaders.get(source.name)
         if loader is None:
-            loader = self._loaders[source.name] = DataLoader(load_fn=source.fetch)
+            loader = self._loaders[source.name] = DataLoader(load_fn=_within(source, self._budget))
         return LiveLookup(source.name, loader)
+
+
+def _within(source: Source, budget: RequestBudget | None) -> Callable[[Sequence[str]], Awaitable[list[Record | None]]]:
+    """``source.fetch``, cut short at the request's deadline when there is a budget."""
+    if budget is None:
+        return source.fetch
+
+    async def fetch(keys: Sequence[str]) -> list[Record | None]:
+        try:
+            async with asyncio.timeout(budget.time_for(f"source '{source.name}' could answer")):
+                return await source.fetch(keys)
+        except TimeoutError:
+            raise SourceUnavailableError(source.name, "no answer before the request's deadline") from None
+
+    return fetch

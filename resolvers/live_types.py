@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Self, TypeVar
 import strawberry
 
 from domain.errors import SourceUnavailableError
+from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStatus, Priority, TicketStatus
 from resolvers.live_loaders import need
@@ -463,9 +464,9 @@ CRM_PROFILE = need("Customer", "CRM", ("lead_score", "open_opportunities", "camp
 class CrmProfile:
     crm_key: str = strawberry.field(description="The customer's key in the CRM.")
     lead_score: int = strawberry.field(description="The CRM's score of the account, 0 to 100.")
-    open_opportunities: list[Opportunity]
+    open_opportunities: list[Opportunity] = strawberry.field(directives=[cost.list_size(cost.LIVE_LIST_SIZE)])
     pipeline_value: float = strawberry.field(description="The amount of the open opportunities together.")
-    campaigns: list[CampaignTouch]
+    campaigns: list[CampaignTouch] = strawberry.field(directives=[cost.list_size(cost.LIVE_LIST_SIZE)])
 
     @classmethod
     def from_record(cls, record: LiveRecord) -> Self:

@@ -4,13 +4,23 @@ A resolver that knows its items' ``employee`` or ``lines`` will be asked for nex
 them in the same statement as the page and prime the DataLoaders with them, saving a round
 trip per level. The answer depends only on the query document, which the HTTP endpoint parses
 once and caches, so it is cached by the field's AST node: one walk per document, not per
-parent. ``@skip``/``@include`` are not evaluated: a field they may drop counts as asked for,
+parent. The answers are kept by node, holding the node weakly, so they go with their document: held
+strongly, the nodes (and through their locations all of the document's tokens and its text)
+would outlive the document cache's eviction.
+``@skip``/``@include`` are not evaluated: a field they may drop counts as asked for,
 which only means reading a little more than needed.
+
+Fragments are expanded as graphql-core collects fields: each named fragment once per
+selection set, however often it is spread there. Expanding every spread instead made a
+document of thirty fragments, each spreading the next twice, cost 2^30 steps. The walk is
+iterative (no recursion limit to hit) and stops after ``_MAX_FIELDS`` fields: past that the
+look-ahead only misses a read-ahead, which costs a round trip, never a wrong answer.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     FieldNode,
@@ -28,23 +38,60 @@ from graph.store import Relation
 from resolvers.context import Info
 from resolvers.pagination import forward_window
 
-_MAX_CACHED = 4096
-# id(field node) -> (the node, kept so its id is not reused while cached; names asked on nodes)
-_asked_on_nodes: dict[int, tuple[FieldNode, frozenset[str]]] = {}
+_MAX_FIELDS = 10_000
+N = TypeVar("N")
+V = TypeVar("V")
 
 
-def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
-    found: list[FieldNode] = []
+class _NodeMemo(Generic[N, V]):
+    """Values by AST node (by identity), each dropped when its node is collected."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, tuple[weakref.ref[N], V]] = {}
+
+    def get(self, node: N) -> V | None:
+        found = self._values.get(id(node))
+        return found[1] if found is not None and found[0]() is node else None
+
+    def put(self, node: N, value: V) -> None:
+        key = id(node)
+        self._values[key] = (weakref.ref(node, lambda _: self._values.pop(key, None)), value)
+
+
+# A selection set's fields with fragments expanded; the names a connection field's selection
+# asks for on its nodes.
+_fields_of: _NodeMemo[SelectionSetNode, tuple[FieldNode, ...]] = _NodeMemo()
+_asked_on_nodes: _NodeMemo[FieldNode, frozenset[str]] = _NodeMemo()
+
+
+def _fields(
+    selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> tuple[FieldNode, ...]:
+    """The fields of a selection set in document order, fragments expanded once each (see the module docstring)."""
     if selection_set is None:
-        return found
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
+        return ()
+    cached = _fields_of.get(selection_set)
+    if cached is not None:
+        return cached
+    found: list[FieldNode] = []
+    expanded: set[str] = set()
+    pending = [iter(selection_set.selections)]
+    while pending and len(found) < _MAX_FIELDS:
+        selection = next(pending[-1], None)
+        if selection is None:
+            pending.pop()
+        elif isinstance(selection, FieldNode):
             found.append(selection)
         elif isinstance(selection, InlineFragmentNode):
-            found += _fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            found += _fields(fragments[selection.name.value].selection_set, fragments)
-    return found
+            pending.append(iter(selection.selection_set.selections))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in fragments and name not in expanded:
+                expanded.add(name)
+                pending.append(iter(fragments[name].selection_set.selections))
+    fields = tuple(found)
+    _fields_of.put(selection_set, fields)
+    return fields
 
 
 def _names_on_nodes(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> frozenset[str]:
@@ -60,13 +107,11 @@ def _names_on_nodes(field_node: FieldNode, fragments: dict[str, FragmentDefiniti
 
 
 def _asked(field_node: FieldNode, fragments: dict[str, FragmentDefinitionNode]) -> frozenset[str]:
-    cached = _asked_on_nodes.get(id(field_node))
-    if cached is None or cached[0] is not field_node:
-        if len(_asked_on_nodes) >= _MAX_CACHED:
-            _asked_on_nodes.clear()
-        cached = (field_node, _names_on_nodes(field_node, fragments))
-        _asked_on_nodes[id(field_node)] = cached
-    return cached[1]
+    cached = _asked_on_nodes.get(field_node)
+    if cached is None:
+        cached = _names_on_nodes(field_node, fragments)
+        _asked_on_nodes.put(field_node, cached)
+    return cached
 
 
 def _argument_values(

@@ -22,6 +22,9 @@ T = TypeVar("T")
 
 CURSOR_PREFIX = "cursor:"
 DEFAULT_PAGE_SIZE = 20
+# More items than any list of the graph holds; beyond, a cursor is forged.
+MAX_POSITION = 2**31 - 1
+_MAX_CURSOR_LENGTH = 64
 
 
 @functools.lru_cache(maxsize=4096)
@@ -31,14 +34,20 @@ def encode_cursor(position: int) -> str:
 
 
 def decode_cursor(cursor: str, argument: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(CURSOR_PREFIX):
-            position = int(text.removeprefix(CURSOR_PREFIX))
-            if position >= 0:
-                return position
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
+    """The position a cursor names; ``BadUserInputError`` for anything this API did not give out.
+
+    Positions stop at ``MAX_POSITION``: a forged cursor near the 64-bit limit would otherwise
+    reach Neo4j as a ``SKIP`` that overflows once the page's limit is added to it.
+    """
+    if len(cursor) <= _MAX_CURSOR_LENGTH:
+        try:
+            text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            text = ""
+        digits = text.removeprefix(CURSOR_PREFIX) if text.startswith(CURSOR_PREFIX) else ""
+        # ASCII digits only: int() would also take "+5", " 5" or other scripts' digits.
+        if digits.isascii() and digits.isdigit() and int(digits) <= MAX_POSITION:
+            return int(digits)
     raise BadUserInputError(f"'{argument}' is not a cursor this API gave out", argument=argument)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from domain.errors import BadUserInputError, NotFoundError
 from graph import model
 from graph.store import Entity
-from resolvers import trace_fields
+from resolvers import cost, trace_fields
 from resolvers.access import ensure_filterable
 from resolvers.context import Info
 from resolvers.inputs import (
@@ -32,7 +32,7 @@ from resolvers.inputs import (
     TicketSortField,
 )
 from resolvers.lookahead import customer_pages_asked, journey_page_asked
-from resolvers.pagination import Connection, connection, window
+from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, window
 from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 T = TypeVar("T")
@@ -97,7 +97,7 @@ async def _customer_with_journey(info: Info, id: str, first: int | None, after: 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="One customer by id.")
+    @strawberry.field(description="One customer by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         # The pages the query asks of this customer are read with it: a 360 view is one statement.
         windows = customer_pages_asked(info, NESTED_PAGE_SIZE)
@@ -110,12 +110,15 @@ class Query:
             record = await loaders.customer.load(id)
         return Customer.from_record(_found(record, "customer", id))
 
-    @strawberry.field(description="Customers, filtered, sorted and paged.")
+    @strawberry.field(
+        description="Customers, filtered, sorted and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def customers(
         self,
         info: Info,
-        filter: CustomerFilter | None = None,
-        order_by: CustomerOrder | None = None,
+        filter: Annotated[CustomerFilter | None, cost.scanning("customers")] = None,
+        order_by: Annotated[CustomerOrder | None, cost.scanning("customers")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -129,16 +132,19 @@ class Query:
             first, after, last, before,
         )  # fmt: skip
 
-    @strawberry.field(description="One order by id.")
+    @strawberry.field(description="One order by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return Order.from_record(_found(await info.context.loaders.order.load(id), "order", id))
 
-    @strawberry.field(description="Orders, filtered, sorted (newest first by default) and paged.")
+    @strawberry.field(
+        description="Orders, filtered, sorted (newest first by default) and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def orders(
         self,
         info: Info,
-        filter: OrderFilter | None = None,
-        order_by: OrderOrder | None = None,
+        filter: Annotated[OrderFilter | None, cost.scanning("orders")] = None,
+        order_by: Annotated[OrderOrder | None, cost.scanning("orders")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -151,16 +157,19 @@ class Query:
             info, Entity.ORDER, filters, order.field.value, descending, Order.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One product by id.")
+    @strawberry.field(description="One product by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
         return Product.from_record(_found(await info.context.loaders.product.load(id), "product", id))
 
-    @strawberry.field(description="Products, filtered, sorted and paged.")
+    @strawberry.field(
+        description="Products, filtered, sorted and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def products(
         self,
         info: Info,
-        filter: ProductFilter | None = None,
-        order_by: ProductOrder | None = None,
+        filter: Annotated[ProductFilter | None, cost.scanning("products")] = None,
+        order_by: Annotated[ProductOrder | None, cost.scanning("products")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -174,15 +183,18 @@ class Query:
             first, after, last, before,
         )  # fmt: skip
 
-    @strawberry.field(description="One employee by id.")
+    @strawberry.field(description="One employee by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
         return Employee.from_record(_found(await info.context.loaders.employee.load(id), "employee", id))
 
-    @strawberry.field(description="Employees by name, filtered and paged.")
+    @strawberry.field(
+        description="Employees by name, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def employees(
         self,
         info: Info,
-        filter: EmployeeFilter | None = None,
+        filter: Annotated[EmployeeFilter | None, cost.scanning("employees")] = None,
         direction: SortDirection = SortDirection.ASC,
         first: int | None = None,
         after: str | None = None,
@@ -195,15 +207,18 @@ class Query:
             info, Entity.EMPLOYEE, filters, "NAME", descending, Employee.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One department by id.")
+    @strawberry.field(description="One department by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def department(self, info: Info, id: strawberry.ID) -> Department | None:
         return Department.from_record(_found(await info.context.loaders.department.load(id), "department", id))
 
-    @strawberry.field(description="Departments by name, filtered and paged.")
+    @strawberry.field(
+        description="Departments by name, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def departments(
         self,
         info: Info,
-        filter: DepartmentFilter | None = None,
+        filter: Annotated[DepartmentFilter | None, cost.scanning("departments")] = None,
         direction: SortDirection = SortDirection.ASC,
         first: int | None = None,
         after: str | None = None,
@@ -216,15 +231,18 @@ class Query:
             info, Entity.DEPARTMENT, filters, "NAME", descending, Department.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One interaction by id.")
+    @strawberry.field(description="One interaction by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def interaction(self, info: Info, id: strawberry.ID) -> Interaction | None:
         return Interaction.from_record(_found(await info.context.loaders.interaction.load(id), "interaction", id))
 
-    @strawberry.field(description="Interactions, newest first by default, filtered and paged.")
+    @strawberry.field(
+        description="Interactions, newest first by default, filtered and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def interactions(
         self,
         info: Info,
-        filter: InteractionFilter | None = None,
+        filter: Annotated[InteractionFilter | None, cost.scanning("interactions")] = None,
         direction: SortDirection = SortDirection.DESC,
         first: int | None = None,
         after: str | None = None,
@@ -237,16 +255,19 @@ class Query:
             info, Entity.INTERACTION, filters, "AT", descending, Interaction.from_record, first, after, last, before
         )
 
-    @strawberry.field(description="One ticket by id.")
+    @strawberry.field(description="One ticket by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
         return Ticket.from_record(_found(await info.context.loaders.ticket.load(id), "ticket", id))
 
-    @strawberry.field(description="Tickets, filtered, sorted (newest first by default) and paged.")
+    @strawberry.field(
+        description="Tickets, filtered, sorted (newest first by default) and paged.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE, ("first", "last")), cost.weight(cost.STATEMENT_WEIGHT)],
+    )
     async def tickets(
         self,
         info: Info,
-        filter: TicketFilter | None = None,
-        order_by: TicketOrder | None = None,
+        filter: Annotated[TicketFilter | None, cost.scanning("tickets")] = None,
+        order_by: Annotated[TicketOrder | None, cost.scanning("tickets")] = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from resolvers.entities import FederatedSchema
 from resolvers.errors import is_public
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 from resolvers.query import Query as EntityQuery
+from resolvers.scalars import SCALAR_MAP
 from resolvers.trace import TraceQuery
 
 # The entities by id and as lists, and the traces through them, under one root.
@@ -16,10 +19,11 @@ Query = merge_types("Query", (EntityQuery, TraceQuery))
 
 
 def build_schema() -> strawberry.federation.Schema:
-    schema = strawberry.federation.Schema(
+    schema = FederatedSchema(
         query=Query,
-        federation_version="2.7",
+        federation_version="2.9",
         execution_context_class=PlainFieldExecutor,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[lambda: MaskErrors(should_mask_error=lambda error: not is_public(error))],
     )
     resolve_fields_directly(schema)

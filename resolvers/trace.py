@@ -16,11 +16,11 @@ import strawberry
 
 from domain.errors import BadUserInputError, NotFoundError
 from graph import path_queries, trace_model
-from resolvers import trace_fields
+from resolvers import cost, trace_fields
 from resolvers.context import Info
 from resolvers.enums import Tier
 from resolvers.inputs import TimeWindow
-from resolvers.pagination import Connection, connection, forward_window, known_total
+from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, forward_window, known_total
 from resolvers.trace_fields import JourneyFilterInput, as_of_or_now
 from resolvers.trace_reports import (
     DemandBucket,
@@ -67,14 +67,19 @@ def _checked_hops(max_hops: int) -> int:
 @strawberry.type(description="Hand-offs into and out of a department.")
 class DepartmentFlows:
     internal_customers: list[DepartmentFlow] = strawberry.field(
-        description="Departments that hand this one work, busiest first."
+        description="Departments that hand this one work, busiest first.", directives=[cost.list_size(cost.DEPARTMENTS)]
     )
-    hands_work_to: list[DepartmentFlow] = strawberry.field(description="Departments this one hands work to.")
+    hands_work_to: list[DepartmentFlow] = strawberry.field(
+        description="Departments this one hands work to.", directives=[cost.list_size(cost.DEPARTMENTS)]
+    )
 
 
 @strawberry.type
 class TraceQuery:
-    @strawberry.field(description="Every event of a customer's journey in time order, filtered and paged.")
+    @strawberry.field(
+        description="Every event of a customer's journey in time order, filtered and paged.",
+        directives=[cost.page(trace_fields.JOURNEY_PAGE_SIZE), cost.weight(cost.JOURNEY_WEIGHT)],
+    )
     async def journey(
         self,
         info: Info,
@@ -87,21 +92,30 @@ class TraceQuery:
 
     @strawberry.field(
         description="Departments and employees that touched the customer: interactions, order steps, "
-        "hand-offs of the customer's tickets and account ownership, with counts and last contact."
+        "hand-offs of the customer's tickets and account ownership, with counts and last contact.",
+        directives=[cost.weight(cost.CONTACTS_WEIGHT)],
     )
     async def who_touched(self, info: Info, customer_id: strawberry.ID) -> CustomerContacts | None:
         return _found(await trace_fields.touched_by(info, customer_id), "customer", customer_id)
 
-    @strawberry.field(description=WHO_KNOWS_BEST)
+    @strawberry.field(
+        description=WHO_KNOWS_BEST,
+        directives=[cost.list_size(trace_fields.EXPERTS_DEFAULT, ["first"]), cost.weight(cost.EXPERT_WEIGHT)],
+    )
     async def who_knows_best(
-        self, info: Info, customer_id: strawberry.ID, first: int = 5, as_of: datetime | None = None
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        first: int = trace_fields.EXPERTS_DEFAULT,
+        as_of: datetime | None = None,
     ) -> list[CustomerExpert] | None:
         experts = await trace_fields.known_best_by(info, customer_id, first, as_of)
         return _found(experts, "customer", customer_id)
 
     @strawberry.field(
         description="A shortest path between two entities over any relationship, in either direction; "
-        "null when none is within maxHops (1 to 10)."
+        "null when none is within maxHops (1 to 10).",
+        directives=[cost.weight(cost.PATH_WEIGHT)],
     )
     async def shortest_path(
         self,
@@ -113,7 +127,10 @@ class TraceQuery:
         paths = await _paths(info, from_, to, max_hops, all_shortest=False, limit=1)
         return paths[0] if paths else None
 
-    @strawberry.field(description="All shortest paths between two entities (up to 'first' of them) within maxHops.")
+    @strawberry.field(
+        description="All shortest paths between two entities (up to 'first' of them) within maxHops.",
+        directives=[cost.list_size(DEFAULT_PATH_COUNT, ["first"]), cost.weight(cost.PATHS_WEIGHT)],
+    )
     async def all_shortest_paths(
         self,
         info: Info,
@@ -126,7 +143,10 @@ class TraceQuery:
             raise BadUserInputError(f"'first' must be between 1 and {MAX_PATH_COUNT}", argument="first")
         return await _paths(info, from_, to, max_hops, all_shortest=True, limit=first)
 
-    @strawberry.field(description="A ticket's hand-offs as of asOf (default now), with the wait at each hop.")
+    @strawberry.field(
+        description="A ticket's hand-offs as of asOf (default now), with the wait at each hop.",
+        directives=[cost.weight(cost.HAND_OFF_CHAIN_WEIGHT)],
+    )
     async def hand_off_chain(
         self, info: Info, ticket_id: strawberry.ID, as_of: datetime | None = None
     ) -> HandOffChain | None:
@@ -134,7 +154,8 @@ class TraceQuery:
 
     @strawberry.field(
         description="Departments that hand this one work (its internal customers) and those it hands work to, "
-        "from hand-offs in the window, with median and 90th-percentile waits at the receiving end."
+        "from hand-offs in the window, with median and 90th-percentile waits at the receiving end.",
+        directives=[cost.weight(cost.FLOWS_WEIGHT)],
     )
     async def department_flows(
         self, info: Info, department_id: strawberry.ID, window: TimeWindow | None = None, as_of: datetime | None = None
@@ -149,7 +170,8 @@ class TraceQuery:
 
     @strawberry.field(
         description="Tickets open at asOf (default now) that breached or are about to breach their customer "
-        "tier's response or resolution target, worst first, with where they sit now."
+        "tier's response or resolution target, worst first, with where they sit now.",
+        directives=[cost.page(DEFAULT_PAGE_SIZE), cost.weight(cost.SERVICE_LEVELS_WEIGHT)],
     )
     async def service_level_alerts(
         self,
@@ -180,7 +202,8 @@ class TraceQuery:
 
     @strawberry.field(
         description="Demand and revenue of orders placed in the window (cancelled ones left out), by week or "
-        "month and by department (orders its people handled), product or customer tier, per currency."
+        "month and by department (orders its people handled), product or customer tier, per currency.",
+        directives=[cost.list_size(cost.DEMAND_BUCKETS), cost.weight(cost.DEMAND_WEIGHT)],
     )
     async def demand(
         self,

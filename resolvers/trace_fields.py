@@ -31,6 +31,7 @@ from resolvers.trace_types import (
 
 JOURNEY_PAGE_SIZE = 20
 EXPERTS_DEFAULT = 5
+EXPERTS_DEFAULT = 5
 EXPERTS_MAX = 50
 
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any, TypeAlias
 
 import strawberry
 
-from graph import model, trace_model
+from graph import model, path_queries, trace_model
+from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStep, Tier
 from resolvers.trace_types import department_by_id, employee_by_id
@@ -103,7 +104,7 @@ class PathRelationship:
 @strawberry.type(description="A path between two entities: its nodes in order and the relationships between them.")
 class GraphPath:
     length: int = strawberry.field(description="Number of relationships; 0 for a path from a node to itself.")
-    relationships: list[PathRelationship]
+    relationships: list[PathRelationship] = strawberry.field(directives=[cost.list_size(path_queries.MAX_HOPS)])
     record: strawberry.Private[trace_model.GraphPath]
 
     @classmethod
@@ -136,7 +137,10 @@ class GraphPath:
     def labels_of(record: trace_model.GraphPath) -> dict[str, str]:
         return {node.id: node.label for node in record.nodes}
 
-    @strawberry.field(description="The entities along the path, from the start to the end.")
+    @strawberry.field(
+        description="The entities along the path, from the start to the end.",
+        directives=[cost.list_size(path_queries.MAX_HOPS + 1)],
+    )
     def nodes(self, info: Info) -> list[PathNode]:
         # The path statement reads its entities along; they prime the lookups of the fields
         # asked of them next.

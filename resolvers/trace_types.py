@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias, cast
 import strawberry
 
 from graph import trace_model
+from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import Channel, DepartmentKind, OrderStep
 from resolvers.loaders import peek
@@ -179,8 +180,8 @@ class DepartmentContact:
 
 @strawberry.type(description="Who touched a customer, most contacts first.")
 class CustomerContacts:
-    departments: list[DepartmentContact]
-    employees: list[EmployeeContact]
+    departments: list[DepartmentContact] = strawberry.field(directives=[cost.list_size(cost.DEPARTMENTS)])
+    employees: list[EmployeeContact] = strawberry.field(directives=[cost.list_size(cost.CONTACTS_PER_CUSTOMER)])
 
     @classmethod
     def from_record(cls, record: trace_model.CustomerContacts) -> CustomerContacts:
@@ -278,7 +279,7 @@ class HandOffHop:
 @strawberry.type(description="A ticket's hand-off chain as of a moment, with the wait at each hop.")
 class HandOffChain:
     closed: bool = strawberry.field(description="The ticket was closed by asOf.")
-    hops: list[HandOffHop]
+    hops: list[HandOffHop] = strawberry.field(directives=[cost.list_size(cost.HAND_OFFS_PER_TICKET)])
     total_wait_seconds: float
 
     @classmethod

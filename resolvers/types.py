@@ -16,8 +16,8 @@ import strawberry
 
 from graph import model
 from graph.store import Relation
+from resolvers import cost, trace_fields
 from resolvers import live as live_resolvers
-from resolvers import trace_fields
 from resolvers.context import Info
 from resolvers.enums import (
     Channel,
@@ -118,62 +118,82 @@ class Customer:
     def owner(self, info: Info) -> Employee | None:
         return _employee_now(info, self.owner_id)
 
-    @strawberry.field(description="Orders, newest first.")
+    @strawberry.field(description="Orders, newest first.", directives=[cost.page(NESTED_PAGE_SIZE)])
     def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
         # Lines asked for too: read them (and their products) with the page, not a level later.
         relation = customer_relation(info, "orders")
         return _connection(info, relation, self.id, first, after, Order.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Interactions on any channel with any employee, newest first.")
+    @strawberry.field(
+        description="Interactions on any channel with any employee, newest first.",
+        directives=[cost.page(NESTED_PAGE_SIZE)],
+    )
     def interactions(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Interaction]:
         # The employee asked for too: read it (and its department) with the page.
         relation = customer_relation(info, "interactions")
         return _connection(info, relation, self.id, first, after, Interaction.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Support tickets, newest first.")
+    @strawberry.field(description="Support tickets, newest first.", directives=[cost.page(NESTED_PAGE_SIZE)])
     def tickets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Ticket]:
         relation = customer_relation(info, "tickets")
         return _connection(info, relation, self.id, first, after, Ticket.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Keys of this customer in the systems of record.")
+    @strawberry.field(
+        description="Keys of this customer in the systems of record.",
+        directives=[cost.list_size(cost.IDENTITY_SYSTEMS)],
+    )
     async def identities(self, info: Info) -> list[ExternalIdentity]:
         found = await info.context.loaders.customer_identities.load(self.id)
         return [ExternalIdentity(system=item.system, key=item.key) for item in found]
 
     @strawberry.field(
         description="The customer's profile and pipeline in the CRM, by their CRM key. Live: null, with a "
-        "SOURCE_UNAVAILABLE error, when the CRM cannot answer; null without one when it does not know the customer."
+        "SOURCE_UNAVAILABLE error, when the CRM cannot answer; null without one when it does not know the customer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def crm(self, info: Info) -> CrmProfile | None:
         return await live_resolvers.customer_crm(info, self.id)
 
     @strawberry.field(
         description="The customer's account in the ERP (unpaid and overdue invoices, last order), by their ERP "
-        "key. Live: null, with a SOURCE_UNAVAILABLE error, when the ERP cannot answer."
+        "key. Live: null, with a SOURCE_UNAVAILABLE error, when the ERP cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def erp_account(self, info: Info) -> ErpAccount | None:
         return await live_resolvers.customer_erp_account(info, self.id)
 
     @strawberry.field(
         description="The customer's open tickets and last contact in the helpdesk, by their helpdesk key. Live: "
-        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer."
+        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def helpdesk_summary(self, info: Info) -> HelpdeskSummary | None:
         return await live_resolvers.customer_helpdesk_summary(info, self.id)
 
-    @strawberry.field(description="Every event of the customer's journey in time order, filtered and paged.")
+    @strawberry.field(
+        description="Every event of the customer's journey in time order, filtered and paged.",
+        directives=[cost.page(trace_fields.JOURNEY_PAGE_SIZE), cost.weight(cost.JOURNEY_WEIGHT)],
+    )
     async def journey(
         self, info: Info, filter: JourneyFilterInput | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[JourneyEvent]:
         found = await trace_fields.journey(info, self.id, filter, first, after)
         return found or connection([], 0, has_next_page=False, count=known_total(0))
 
-    @strawberry.field(description="Departments and employees that touched this customer (see Query.whoTouched).")
+    @strawberry.field(
+        description="Departments and employees that touched this customer (see Query.whoTouched).",
+        directives=[cost.weight(cost.CONTACTS_WEIGHT)],
+    )
     async def touched_by(self, info: Info) -> CustomerContacts:
         return await trace_fields.touched_by(info, self.id) or CustomerContacts(departments=[], employees=[])
 
-    @strawberry.field(description="Employees who know this customer best (scoring: see Query.whoKnowsBest).")
-    async def known_best_by(self, info: Info, first: int = 5, as_of: datetime | None = None) -> list[CustomerExpert]:
+    @strawberry.field(
+        description="Employees who know this customer best (scoring: see Query.whoKnowsBest).",
+        directives=[cost.list_size(trace_fields.EXPERTS_DEFAULT, ["first"]), cost.weight(cost.EXPERT_WEIGHT)],
+    )
+    async def known_best_by(
+        self, info: Info, first: int = trace_fields.EXPERTS_DEFAULT, as_of: datetime | None = None
+    ) -> list[CustomerExpert]:
         return await trace_fields.known_best_by(info, self.id, first, as_of) or []
 
 
@@ -196,14 +216,17 @@ class Product:
         record = await info.context.loaders.product.load(id)
         return None if record is None else cls.from_record(record)
 
-    @strawberry.field(description="Orders that contain this product, newest first.")
+    @strawberry.field(
+        description="Orders that contain this product, newest first.", directives=[cost.page(NESTED_PAGE_SIZE)]
+    )
     async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Order]:
         page, window = await _page(info, Relation.PRODUCT_ORDERS, self.id, first, after)
         return _wrap(page, window, Order.from_record)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Stock in the warehouse, from the ERP. Live: null, with a SOURCE_UNAVAILABLE error, when the "
-        "ERP cannot answer."
+        "ERP cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def stock(self, info: Info) -> ProductStock | None:
         return await live_resolvers.product_stock(info, self.id)
@@ -261,18 +284,22 @@ class Order:
         record = await info.context.loaders.customer.load(self.customer_id)
         return None if record is None else Customer.from_record(record)
 
-    @strawberry.field(description="The products on this order.")
+    @strawberry.field(description="The products on this order.", directives=[cost.list_size(cost.LINES_PER_ORDER)])
     def lines(self, info: Info) -> list[OrderLine]:
         return _now(now_or_later(info.context.loaders.order_lines, self.id, _order_lines))
 
-    @strawberry.field(description="Each step of the order in time order, with who handled it.")
+    @strawberry.field(
+        description="Each step of the order in time order, with who handled it.",
+        directives=[cost.list_size(len(OrderStep))],
+    )
     async def steps(self, info: Info) -> list[OrderStepEvent]:
         found = await info.context.loaders.order_steps.load(self.id)
         return [OrderStepEvent(step=step.step, at=step.at, employee_id=step.employee_id) for step in found]
 
     @strawberry.field(
         description="The order as the ERP sees it now: status, shipment, invoice and payment. Live: null, with a "
-        "SOURCE_UNAVAILABLE error, when the ERP cannot answer."
+        "SOURCE_UNAVAILABLE error, when the ERP cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> OrderLive | None:
         return await live_resolvers.order_live(info, self.id)
@@ -294,18 +321,26 @@ class Department:
         record = await info.context.loaders.department.load(id)
         return None if record is None else cls.from_record(record)
 
-    @strawberry.field(description="People who work in this department, by name.")
+    @strawberry.field(
+        description="People who work in this department, by name.", directives=[cost.page(NESTED_PAGE_SIZE)]
+    )
     async def employees(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
         page, window = await _page(info, Relation.DEPARTMENT_EMPLOYEES, self.id, first, after)
         return _wrap(page, window, Employee.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Departments that hand this one tickets (see Query.departmentFlows).")
+    @strawberry.field(
+        description="Departments that hand this one tickets (see Query.departmentFlows).",
+        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOW_WEIGHT)],
+    )
     async def internal_customers(
         self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None
     ) -> list[DepartmentFlow]:
         return await trace_fields.internal_customers(info, self.id, window, as_of)
 
-    @strawberry.field(description="Departments this one hands tickets to (see Query.departmentFlows).")
+    @strawberry.field(
+        description="Departments this one hands tickets to (see Query.departmentFlows).",
+        directives=[cost.list_size(cost.DEPARTMENTS), cost.weight(cost.FLOW_WEIGHT)],
+    )
     async def hands_work_to(
         self, info: Info, window: TimeWindow | None = None, as_of: datetime | None = None
     ) -> list[DepartmentFlow]:
@@ -346,31 +381,40 @@ class Employee:
     async def manager(self, info: Info) -> Employee | None:
         return await _employee(info, self.manager_id)
 
-    @strawberry.field(description="Direct reports, by name.")
+    @strawberry.field(description="Direct reports, by name.", directives=[cost.page(NESTED_PAGE_SIZE)])
     async def reports(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
         page, window = await _page(info, Relation.EMPLOYEE_REPORTS, self.id, first, after)
         return _wrap(page, window, Employee.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Interactions this employee had with customers, newest first.")
+    @strawberry.field(
+        description="Interactions this employee had with customers, newest first.",
+        directives=[cost.page(NESTED_PAGE_SIZE)],
+    )
     async def interactions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Interaction]:
         page, window = await _page(info, Relation.EMPLOYEE_INTERACTIONS, self.id, first, after)
         return _wrap(page, window, Interaction.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Customers whose account this employee owns, by name.")
+    @strawberry.field(
+        description="Customers whose account this employee owns, by name.", directives=[cost.page(NESTED_PAGE_SIZE)]
+    )
     async def accounts(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Customer]:
         page, window = await _page(info, Relation.EMPLOYEE_ACCOUNTS, self.id, first, after)
         return _wrap(page, window, Customer.from_record)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Keys of this employee in the systems of record.")
+    @strawberry.field(
+        description="Keys of this employee in the systems of record.",
+        directives=[cost.list_size(cost.IDENTITY_SYSTEMS)],
+    )
     async def identities(self, info: Info) -> list[ExternalIdentity]:
         found = await info.context.loaders.employee_identities.load(self.id)
         return [ExternalIdentity(system=item.system, key=item.key) for item in found]
 
     @strawberry.field(
         description="Whether the employee can be reached now (out of office, busy), from the HR directory by their "
-        "HR key. Live: null, with a SOURCE_UNAVAILABLE error, when HR cannot answer."
+        "HR key. Live: null, with a SOURCE_UNAVAILABLE error, when HR cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def availability(self, info: Info) -> EmployeeAvailability | None:
         return await live_resolvers.employee_availability(info, self.id)
@@ -459,7 +503,9 @@ class Ticket:
         record = await info.context.loaders.customer.load(self.customer_id)
         return None if record is None else Customer.from_record(record)
 
-    @strawberry.field(description="Every hand-off in time order.")
+    @strawberry.field(
+        description="Every hand-off in time order.", directives=[cost.list_size(cost.HAND_OFFS_PER_TICKET)]
+    )
     async def hand_offs(self, info: Info) -> list[HandOff]:
         found = await info.context.loaders.hand_offs.load(self.id)
         return [HandOff(at=h.at, reason=h.reason, employee_id=h.employee_id, by_id=h.by_id) for h in found]
@@ -469,13 +515,17 @@ class Ticket:
         found = await info.context.loaders.hand_offs.load(self.id)
         return await _employee(info, found[-1].employee_id) if found else None
 
-    @strawberry.field(description="The hand-off chain as of asOf (default now), with the wait at each hop.")
+    @strawberry.field(
+        description="The hand-off chain as of asOf (default now), with the wait at each hop.",
+        directives=[cost.weight(cost.HAND_OFF_CHAIN_WEIGHT)],
+    )
     async def hand_off_chain(self, info: Info, as_of: datetime | None = None) -> HandOffChain | None:
         return await trace_fields.hand_off_chain(info, self.id, as_of)
 
     @strawberry.field(
         description="The ticket as the helpdesk sees it now: status, priority, last update, who holds it. Live: "
-        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer."
+        "null, with a SOURCE_UNAVAILABLE error, when the helpdesk cannot answer.",
+        directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> TicketLive | None:
         return await live_resolvers.ticket_live(info, self.id)

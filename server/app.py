@@ -36,17 +36,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
+from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
+from server.limits import RequestLimits
 from server.persisted_queries import PersistedQueries
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
@@ -145,15 +148,16 @@ def create_app(
             if own_driver:
                 await active.close()
 
-    def context_for(request: Request) -> Context:
+    def context_for(request: Request, budget: RequestBudget) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
         return Context(
-            store=services.store,
+            store=services.store.within(budget),
             access=access_of(request),
             max_page_size=settings.max_page_size,
             service_levels=service_levels,
             sources=services.sources,
+            budget=budget,
         )
 
     async def healthz(_: Request) -> Response:
@@ -196,6 +200,8 @@ def create_app(
         context_for,
         page if playground is not None else None,
         executor_class=PlainFieldExecutor,
+        limits=RequestLimits.of(settings),
+        cost_model=CostModel.of(schema._schema, settings.max_page_size),
         persisted=persisted,
         authorize=access.authorize,
     )

@@ -17,10 +17,18 @@
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
+
+Every request is held to its ``RequestLimits`` (``server/limits.py``): a body over the size
+limit is refused while it streams in (``413``); a document over its token count, depth,
+aliases, root fields or estimated cost is refused before it runs, each with its own
+``extensions.code``; what runs does so within a deadline (``REQUEST_TIMEOUT`` past it), a cap
+on Cypher statements at once and a cap on errors reported. Each response carries the
+operation's estimated cost in ``extensions.cost``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -39,14 +47,19 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
+    specified_rules,
     validate,
 )
+from graphql.validation import MaxIntrospectionDepthRule
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from resolvers.errors import format_error
+from domain.budget import RequestBudget
+from resolvers.cost import CostModel
+from resolvers.documents import DocumentLimits, parse_document, shape_errors, token_count
+from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
+from server.limits import CostGuard, RequestLimits
 from server.persisted_queries import PersistedOperation, PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.http")
@@ -56,16 +69,24 @@ JSON = "application/json"
 MAX_BODY_BYTES = 1_000_000
 
 
+# graphql-core's rules, and its recommended bound on how deep introspection lists may nest.
+VALIDATION_RULES = (*specified_rules, MaxIntrospectionDepthRule)
+
+
 class RequestError(Exception):
     """The HTTP request itself is wrong: answered with ``status`` and a JSON error."""
 
     code = "BAD_REQUEST"
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: Mapping[str, str] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = dict(headers or {})
+        if code is not None:
+            self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +105,22 @@ class Prepared:
 
 
 class DocumentCache:
-    """Parsed and validated documents by query text; least recently used ones go first."""
+    """Parsed, measured and validated documents by query text; least recently used ones go first.
 
-    def __init__(self, schema: GraphQLSchema, size: int = 512) -> None:
+    Bounded in entries and in the tokens of their documents together: a parsed document holds
+    a few hundred bytes per token, so a few hundred distinct documents of the largest size
+    allowed must not hold hundreds of megabytes (``max_tokens`` ~ 40 MB).
+    """
+
+    def __init__(
+        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 100_000
+    ) -> None:
         self._schema = schema
         self._size = size
+        self._max_tokens = max_tokens
+        self._tokens = 0
+        self._weights: dict[str, int] = {}
+        self._limits = limits or DocumentLimits()
         self._documents: OrderedDict[str, Prepared] = OrderedDict()
 
     def prepare(self, query: str) -> Prepared:
@@ -97,14 +129,20 @@ class DocumentCache:
             self._documents.move_to_end(query)
             return prepared
         try:
-            document = parse(query)
+            document = parse_document(query, self._limits.max_tokens)
         except GraphQLError as error:
             prepared = Prepared(None, [error])
         else:
-            prepared = Prepared(document, list(validate(self._schema, document)))
+            # A document over a limit is refused before validation, which can be slow on it.
+            refused = shape_errors(document, self._limits)
+            prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
+        weight = token_count(prepared.document) if prepared.document is not None else 1
         self._documents[query] = prepared
-        if len(self._documents) > self._size:
-            self._documents.popitem(last=False)
+        self._weights[query] = weight
+        self._tokens += weight
+        while len(self._documents) > self._size or self._tokens > self._max_tokens:
+            evicted, _ = self._documents.popitem(last=False)
+            self._tokens -= self._weights.pop(evicted)
         return prepared
 
 
@@ -127,7 +165,9 @@ def wants_html(request: Request) -> bool:
     return request.method == "GET" and "text/html" in accept and "query" not in params and "extensions" not in params
 
 
-async def read_request(request: Request, persisted: PersistedQueries) -> GraphQLRequest:
+async def read_request(
+    request: Request, persisted: PersistedQueries, max_body_bytes: int = MAX_BODY_BYTES
+) -> GraphQLRequest:
     if request.method == "GET":
         params = request.query_params
         return _graphql_request(
@@ -140,9 +180,7 @@ async def read_request(request: Request, persisted: PersistedQueries) -> GraphQL
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise RequestError(415, "send the GraphQL request as application/json")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise RequestError(413, f"the request body is over {MAX_BODY_BYTES} bytes")
+    body = await read_body(request, max_body_bytes)
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -156,6 +194,23 @@ async def read_request(request: Request, persisted: PersistedQueries) -> GraphQL
         payload.get("extensions"),
         persisted,
     )
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, refused (``413``) as soon as it is known to be over ``max_bytes``: by its declared
+    length, or while it streams in, so an oversize body is never held whole."""
+    too_large = RequestError(413, f"the request body is over {max_bytes} bytes", code="PAYLOAD_TOO_LARGE")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _json_param(value: str | None, name: str) -> object:
@@ -191,10 +246,12 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: GraphQLSchema,
-        context_factory: Callable[[Request], object],
+        context_factory: Callable[[Request, RequestBudget], object],
         playground: Callable[[], Awaitable[str] | str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
+        limits: RequestLimits | None = None,
+        cost_model: CostModel | None = None,
         persisted: PersistedQueries | None = None,
         authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
@@ -204,7 +261,9 @@ class GraphQLEndpoint:
         self._executor_class = executor_class
         self._context_factory = context_factory
         self._playground = playground
-        self._cache = DocumentCache(schema)
+        self._limits = limits or RequestLimits()
+        self._cache = DocumentCache(schema, limits=self._limits.document)
+        self._costs = CostGuard(cost_model, self._limits) if cost_model and self._limits.checks_cost else None
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
@@ -216,16 +275,19 @@ class GraphQLEndpoint:
         if media_type is None:
             return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
         try:
-            graphql_request = await read_request(request, self._persisted)
+            budget = self._limits.budget()
+            graphql_request = await read_request(request, self._persisted, self._limits.max_body_bytes)
             self._persisted.admit(graphql_request.query, graphql_request.persisted)
-            response = await self._run(request, graphql_request, media_type)
+            response = await self._run(request, graphql_request, media_type, budget)
         except (RequestError, PersistedQueryError) as error:
             response = _error_response(error)
         if request.method == "GET":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    async def _run(self, request: Request, graphql_request: GraphQLRequest, media_type: str) -> Response:
+    async def _run(
+        self, request: Request, graphql_request: GraphQLRequest, media_type: str, budget: RequestBudget
+    ) -> Response:
         trace = TraceRecorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
         prepared = self._cache.prepare(graphql_request.query)
         if prepared.document is None:
@@ -238,27 +300,48 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+        # The access policy first: a caller is told what they may not read, not what it would cost.
         denied = []
         if self._authorize is not None:
             denied = self._authorize(request, prepared.document, graphql_request.variables)
         if denied:
             result = ExecutionResult(None, denied)
             return _result_response(result, media_type, trace, request_failed=True, status=403)
+        extensions: dict[str, Any] = {}
+        if self._costs is not None:
+            checked = self._costs.check(prepared.document, operation, graphql_request.variables)
+            extensions["cost"] = {"estimated": checked.estimate.cost, "limit": self._limits.max_cost}
+            if checked.errors:
+                result = ExecutionResult(None, checked.errors)
+                return _result_response(result, media_type, trace, request_failed=True, extensions=extensions)
         self._persisted.remember(graphql_request.persisted)
-        outcome = execute(
-            self._schema,
-            prepared.document,
-            context_value=self._context_factory(request),
-            variable_values=graphql_request.variables,
-            operation_name=graphql_request.operation_name,
-            middleware=None if trace is None else MiddlewareManager(trace),
-            executor_class=self._executor_class,
-        )
-        result = await outcome if isawaitable(outcome) else outcome
+        try:
+            async with asyncio.timeout(budget.remaining()):
+                outcome = execute(
+                    self._schema,
+                    prepared.document,
+                    context_value=self._context_factory(request, budget),
+                    variable_values=graphql_request.variables,
+                    operation_name=graphql_request.operation_name,
+                    middleware=None if trace is None else MiddlewareManager(trace),
+                    executor_class=self._executor_class,
+                )
+                result = await outcome if isawaitable(outcome) else outcome
+        except TimeoutError:
+            # Whatever was still running was cancelled (its Neo4j statements had that much time too).
+            error = GraphQLError(
+                f"the request did not finish within its {budget.timeout_s:g} s",
+                extensions={"code": "REQUEST_TIMEOUT", "timeoutSeconds": budget.timeout_s},
+            )
+            result = ExecutionResult(None, [error])
+            return _result_response(result, media_type, trace, request_failed=False, extensions=extensions)
         # Errors without a path come from variables that do not fit: nothing ran.
         errors = result.errors or []
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
-        response = _result_response(result, media_type, trace, request_failed=request_failed)
+        response = _result_response(
+            result, media_type, trace, request_failed=request_failed, extensions=extensions,
+            omitted_errors=budget.omitted_errors,
+        )  # fmt: skip
         if request.method == "GET" and not errors and trace is None:
             # Of the request's headers, only these change what is answered: the caller's token
             # decides what they may see, so a shared cache must keep answers apart by it.
@@ -268,16 +351,28 @@ class GraphQLEndpoint:
 
 
 def _result_response(
-    result: ExecutionResult, media_type: str, trace: TraceRecorder | None, *, request_failed: bool, status: int = 400
+    result: ExecutionResult,
+    media_type: str,
+    trace: TraceRecorder | None,
+    *,
+    request_failed: bool,
+    extensions: dict[str, Any] | None = None,
+    omitted_errors: int = 0,
+    status: int = 400,
 ) -> Response:
     body: dict[str, Any] = {}
-    if result.errors:
-        body["errors"] = [format_error(error) for error in result.errors]
+    if result.errors or omitted_errors:
+        errors = result.errors or []
+        body["errors"] = format_errors(errors, omitted_errors)
+        log_failed_request(errors, body["errors"], omitted_errors)
     if not request_failed:
         body["data"] = result.data
+    extensions = dict(extensions or {})
     if trace is not None:
         trace.add_errors(body.get("errors", ()))
-        body["extensions"] = {FTV1: trace.encode()}
+        extensions[FTV1] = trace.encode()
+    if extensions:
+        body["extensions"] = extensions
     status = status if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 

@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     # (a JSON list in CG_CORS_ALLOWED_ORIGINS); empty: same origin only.
     cors_allowed_origins: list[str] = Field(default_factory=list)
 
+    # What one request may ask for and spend (README, "Limits"). Each limit refused answers its
+    # own extensions.code before anything runs; see README for the codes.
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    max_tokens: int = Field(default=3_000, gt=0)
+    max_depth: int = Field(default=12, gt=0)
+    max_aliases: int = Field(default=30, ge=0)
+    max_root_fields: int = Field(default=20, gt=0)
+    max_representations: int = Field(default=500, gt=0)
+    max_cost: int = Field(default=100_000, gt=0)
+    # The deadline of a request: Neo4j statements and live sources get the time left, and a
+    # request still running at it answers REQUEST_TIMEOUT.
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    # Cypher statements one request may have running at once (the driver's pool holds 100).
+    max_statements_in_flight: int = Field(default=8, gt=0)
+    # Errors one response carries; the rest are counted in one TOO_MANY_ERRORS error.
+    max_errors: int = Field(default=50, gt=0)
+    # Off: no depth, alias, root-field, representation or cost limit and no cost estimate (the
+    # body, token, time, statement and error limits stay). For comparing, not for production.
+    operation_limits_enabled: bool = True
+
     # Persisted operations (server/persisted_queries.py). APQ: clients send a query's SHA-256
     # instead of its text once this process has seen it; the store is per worker process and
     # bounded in bytes. Manifests (Apollo's JSON format, a JSON list of paths) list operations

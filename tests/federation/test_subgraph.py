@@ -45,7 +45,9 @@ async def test_service_sdl_is_the_committed_schema(client: httpx.AsyncClient) ->
 async def test_every_entity_is_keyed_by_id_and_in_the_entity_union(client: httpx.AsyncClient) -> None:
     sdl = (await _post(client, "{ _service { sdl } }"))["_service"]["sdl"]
 
-    assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])')
+    assert sdl.startswith(
+        'schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@cost", "@key", "@listSize"])'
+    )
     for name in ENTITIES:
         assert f'type {name} @key(fields: "id")' in sdl
     (entity_union,) = [

@@ -16,7 +16,12 @@ from neo4j import AsyncDriver
 
 from demo_systems.erp import set_erp_faults
 from demo_systems.launcher import control, stop_system
+from domain.access import Access
+from domain.budget import RequestBudget
+from graph.store import Neo4jGraphStore
+from resolvers.context import Context
 from tests.live_systems import LiveSystems, OpenRegistry, http_count
+from tests.resolvers.helpers import SCHEMA
 from tests.resolvers.test_live import run_live
 
 CUSTOMER_360 = """
@@ -152,3 +157,20 @@ async def test_a_field_no_source_serves_is_null_with_an_error_saying_so(demo_gra
     assert paths["Customer by CRM key"] == {("customer", "crm")}
     assert paths["Order by id"] == {("customer", "orders", "nodes", index, "live") for index in range(3)}
     assert all("not configured" in error.message for error in result.errors)
+
+
+async def test_a_source_still_silent_at_the_request_deadline_nulls_only_its_fields(
+    demo_graph: AsyncDriver, live_registry: OpenRegistry, live_systems: LiveSystems
+) -> None:
+    # The CRM's own timeout (3 s) is longer than what is left of the request (0.8 s).
+    async with live_registry(timeout_s=3.0) as sources:
+        await run_live(demo_graph, sources, CUSTOMER_360, id=CUSTOMER)  # warm up connections
+        await control(live_systems.url("crm"), latency_ms=2500)
+        budget = RequestBudget(timeout_s=0.8, max_statements=8, max_errors=50)
+        store = Neo4jGraphStore(demo_graph, "neo4j").within(budget)
+        context = Context(store=store, access=Access.unrestricted(), sources=sources, budget=budget)
+        result = await SCHEMA.execute(CUSTOMER_360, variable_values={"id": CUSTOMER}, context_value=context)
+
+    assert_served_without(result.data["customer"], "crm")
+    assert set(unavailable(result)) == {"crm"}
+    assert "no answer before the request's deadline" in result.errors[0].message

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from neo4j import AsyncDriver
 
+from resolvers import lookahead
 from tests.bolt_counter import counting_statements
 from tests.resolvers.helpers import run
 
@@ -134,4 +136,35 @@ async def test_page_arguments_given_as_variables_are_read_ahead(demo_graph: Asyn
     assert result.errors is None
     assert len(result.data["customer"]["orders"]["nodes"]) == 2
     assert len(result.data["customer"]["interactions"]["nodes"]) == 3
+    assert len(statements) == 1
+
+
+def _fragment_bomb(levels: int) -> str:
+    """``levels`` fragments, each spreading the next one twice: 2^levels spreads if each were expanded."""
+    fragments = [
+        f"fragment F{level} on Customer {{ name ...F{level + 1} ...F{level + 1} }}" for level in range(levels - 1)
+    ]
+    fragments.append(
+        f"fragment F{levels - 1} on Customer {{ id orders(first: 2) {{ nodes {{ id lines {{ quantity }} }} }} }}"
+    )
+    return '{ customer(id: "C000001") { ...F0 } }\n' + "\n".join(fragments)
+
+
+def test_the_lookahead_expands_each_fragment_once_per_selection_set() -> None:
+    document = parse(_fragment_bomb(40))
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    customer = operation.selection_set.selections[0]
+
+    found = lookahead._fields(customer.selection_set, fragments)  # 2^40 fields if each spread were expanded
+
+    assert [field.name.value for field in found] == ["name"] * 39 + ["id", "orders"]
+
+
+async def test_a_thirty_level_fragment_bomb_is_answered_with_one_statement(demo_graph: AsyncDriver) -> None:
+    with counting_statements() as statements:
+        result = await run(demo_graph, _fragment_bomb(30))
+
+    assert result.errors is None
+    assert len(result.data["customer"]["orders"]["nodes"]) == 2
     assert len(statements) == 1

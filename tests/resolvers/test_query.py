@@ -208,3 +208,20 @@ async def test_every_root_list_pages_with_its_filters(demo_graph: AsyncDriver) -
     assert {n["kind"] for n in data["departments"]["nodes"]} == {"BACK_OFFICE"}
     for name in ("orders", "employees", "interactions", "tickets", "products", "departments"):
         assert data[name]["totalCount"] >= len(data[name]["nodes"]) > 0, name
+
+
+async def test_unfiltered_totals_from_the_counts_store_equal_the_lists_counted(demo_graph: AsyncDriver) -> None:
+    query = "{ orders { totalCount } interactions { totalCount } tickets { totalCount } customers { totalCount } }"
+    counted = {
+        "orders": "MATCH (c:Customer)-[:PLACED]->(n:Order) RETURN count(n) AS n",
+        "interactions": "MATCH (c:Customer)-[:HAD]->(n:Interaction)-[:WITH]->(e:Employee) RETURN count(n) AS n",
+        "tickets": "MATCH (c:Customer)-[:RAISED]->(n:Ticket) RETURN count(n) AS n",
+        "customers": "MATCH (n:Customer) RETURN count(n) AS n",
+    }
+
+    result = await run(demo_graph, query)
+
+    assert result.errors is None
+    for name, cypher in counted.items():
+        records, _, _ = await demo_graph.execute_query(cypher)
+        assert result.data[name]["totalCount"] == records[0]["n"] > 0, name
