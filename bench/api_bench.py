@@ -46,7 +46,8 @@ def free_port() -> int:
 
 
 def start_server(uri: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NEO4J_URI": uri, "CG_LOG_LEVEL": "warning"}
+    # Requests carry no token: the anonymous role is the admin, who reads everything unmasked.
+    env = {"CG_AUTH_ANONYMOUS_ROLE": "admin", **os.environ, "NEO4J_URI": uri, "CG_LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "server.workers", "server.main:app", "--port", str(port)]
     command += ["--workers", str(workers)]
     process = subprocess.Popen([*command, "--log-level", "warning"], cwd=PROJECT_ROOT, env=env)

@@ -30,10 +30,10 @@ class Connection:
         self.reader = reader
         self.writer = writer
 
-    async def post(self, endpoint: Endpoint, body: bytes) -> tuple[int, bytes]:
+    async def post(self, endpoint: Endpoint, body: bytes, headers: str = "") -> tuple[int, bytes]:
         head = (
             f"POST {endpoint.path} HTTP/1.1\r\nHost: {endpoint.host}:{endpoint.port}\r\n"
-            "Content-Type: application/json\r\nAccept: application/json\r\n"
+            f"Content-Type: application/json\r\nAccept: application/json\r\n{headers}"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         self.writer.write(head.encode() + body)
@@ -89,11 +89,12 @@ class GraphQLClient:
             raise
         return Connection(reader, writer)
 
-    async def post_raw(self, body: bytes) -> tuple[int, bytes]:
+    async def post_raw(self, body: bytes, headers: str = "") -> tuple[int, bytes]:
+        """``headers``: more header lines, each ending in CRLF (``authorization: Bearer ...\\r\\n``)."""
         reused = not (self._idle.empty() and self._opened < self._size)
         connection = await self._idle.get() if reused else await self._open()
         try:
-            answer = await connection.post(self.endpoint, body)
+            answer = await connection.post(self.endpoint, body, headers)
         except (ConnectionError, asyncio.IncompleteReadError):
             connection.close()
             self._opened -= 1
@@ -103,7 +104,7 @@ class GraphQLClient:
             # as HTTP clients do for idempotent requests.
             connection = await self._open()
             try:
-                answer = await connection.post(self.endpoint, body)
+                answer = await connection.post(self.endpoint, body, headers)
             except BaseException:
                 connection.close()
                 self._opened -= 1
@@ -115,9 +116,11 @@ class GraphQLClient:
         self._idle.put_nowait(connection)
         return answer
 
-    async def execute(self, query: str, variables: dict[str, object]) -> bytes:
-        """Post a request; return the raw body of a 200 without ``errors``, raise otherwise."""
-        status, body = await self.post_raw(orjson.dumps({"query": query, "variables": variables}))
+    async def execute(self, query: str, variables: dict[str, object], token: str | None = None) -> bytes:
+        """Post a request (with ``token`` as its bearer token); return the raw body of a 200
+        without ``errors``, raise otherwise."""
+        headers = f"Authorization: Bearer {token}\r\n" if token is not None else ""
+        status, body = await self.post_raw(orjson.dumps({"query": query, "variables": variables}), headers)
         # A GraphQL error list is a top-level "errors" key: cheaper to look for than to parse.
         if status != 200 or b'"errors"' in body:
             raise HttpError(f"HTTP {status}: {body[:300]!r}")

@@ -34,7 +34,7 @@ async def _profile(
     from server.app import create_app
     from server.settings import Settings
 
-    app = create_app(Settings())
+    app = create_app(Settings(auth_anonymous_role="admin"))  # requests carry no token
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

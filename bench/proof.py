@@ -45,6 +45,7 @@ from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from server.cli import demo_stream
 from server.settings import PROJECT_ROOT
+from tests.auth_tokens import SECRET_ENV
 from tests.commands import neo4j_variables, run_command, start_command
 from tests.concurrency.equivalence import answers_alone, answers_together
 from tests.concurrency.queries import generated_queries
@@ -136,7 +137,9 @@ async def systems(folder: Path) -> AsyncIterator[Systems]:
 
 async def outage(folder: Path, *, clients: int, steady_s: float, outage_s: float, kill: bool) -> None:
     async with systems(folder) as running:
-        env = clean_environment(**neo4j_variables(running.own.uri), **running.sources, CG_LOG_LEVEL="warning")
+        env = clean_environment(
+            **neo4j_variables(running.own.uri), **running.sources, **SECRET_ENV, CG_LOG_LEVEL="warning"
+        )
         with api_server(env, folder / "server.log", cwd=folder) as server:
             base_url = server.url.removesuffix("/graphql")
             async with Traffic(base_url, clients=clients) as traffic:
@@ -157,7 +160,7 @@ async def concurrency(folder: Path, *, queries: int, rounds: int, clients: int, 
     async with systems(folder) as running:
         sources_file = sources_file_with(folder, running.sources, timeout_s=20.0)
         env = clean_environment(
-            **neo4j_variables(running.own.uri), **running.sources, CG_SOURCES_FILE=str(sources_file),
+            **neo4j_variables(running.own.uri), **running.sources, **SECRET_ENV, CG_SOURCES_FILE=str(sources_file),
             CG_LOG_LEVEL="warning",
         )  # fmt: skip
         with api_server(env, folder / "server.log", cwd=folder, workers=workers) as server:

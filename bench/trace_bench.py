@@ -28,6 +28,7 @@ from typing import Any, LiteralString
 from neo4j import AsyncDriver, RoutingControl
 
 from bench.bench_graph import ensure_bench_graph
+from domain.access import Access
 from graph.demo import DEMO_NOW
 from graph.driver import open_driver
 from graph.store import Neo4jGraphStore
@@ -131,7 +132,9 @@ async def bench_one(driver: AsyncDriver, name: str, query: str, variables: list[
     for values in variables:
         store = RecordingStore(driver, "neo4j")
         started = time.perf_counter()
-        result = await SCHEMA.execute(query, variable_values=values, context_value=Context(store=store))
+        result = await SCHEMA.execute(
+            query, variable_values=values, context_value=Context(store=store, access=Access.unrestricted())
+        )
         graphql_ms.append((time.perf_counter() - started) * 1000)
         if result.errors:
             raise RuntimeError(f"{name}: {result.errors[0].message} for {values}")
@@ -210,9 +213,8 @@ async def run(uri: str, count: int, seed: int) -> list[dict[str, Any]]:
         print("warming up the page cache...", flush=True)
         for _, query, variables in plan:
             for values in variables[:20]:
-                await SCHEMA.execute(
-                    query, variable_values=values, context_value=Context(store=Neo4jGraphStore(driver, "neo4j"))
-                )
+                context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted())
+                await SCHEMA.execute(query, variable_values=values, context_value=context)
         return [await bench_one(driver, name, query, variables) for name, query, variables in plan]
     finally:
         await driver.close()

@@ -1,4 +1,9 @@
-"""What every resolver can reach during one request."""
+"""What every resolver can reach during one request.
+
+``caller`` and ``access`` are who the request runs as and what the policy lets them see; they
+have no defaults, so nothing builds a context without deciding that (``Access.unrestricted()``
+for scripts and tests that are not about access).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from domain.access import Access, Caller
 from domain.budget import RequestBudget
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
@@ -25,6 +31,7 @@ def utc_now() -> datetime:
 @dataclass
 class Context:
     store: Neo4jGraphStore
+    access: Access
     max_page_size: int = 100
     service_levels: ServiceLevels = DEFAULT_SERVICE_LEVELS
     # "Now" for traces taken without an explicit asOf; tests and demos pin it.
@@ -34,12 +41,14 @@ class Context:
     # What the request may spend (time, statements at once, errors); the store given should be
     # bounded by the same budget (``store.within(budget)``). None: unbounded (tests, scripts).
     budget: RequestBudget | None = None
+    caller: Caller = field(init=False)
     loaders: Loaders = field(init=False)
     trace: Neo4jTraceStore = field(init=False)
     trace_loaders: TraceLoaders = field(init=False)
     live: LiveLoaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.caller = self.access.caller
         self.loaders = Loaders(self.store)
         self.trace = Neo4jTraceStore(self.store)
         self.trace_loaders = TraceLoaders(self.trace)

@@ -15,6 +15,11 @@ the field is executed the ordinary way, so errors, their paths and null propagat
 exactly graphql-core's. With middleware (the federated tracing) every field takes the
 ordinary way, so each one is seen.
 
+Masked fields (``policy.toml``, ``Grants.masks``) never take the direct way: they go out as
+null with a ``FORBIDDEN_FIELD`` error, without their resolver being called, or redacted once
+resolved. Only an executor whose caller has masks checks fields for them; the others run
+exactly as before.
+
 The executor also keeps a request's errors within its budget (``Context.budget``): past
 ``max_errors`` located errors, a failing field is still null (and still nulls its non-null
 parents), but its error is only counted, not built: locating an error in a long document and
@@ -23,7 +28,7 @@ carrying thousands of them was what made a flood of failing fields slow.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from graphql import (
@@ -43,6 +48,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 from strawberry.types.info import Info
+
+from domain.access import ForbiddenFieldError, MaskMode, redact
 
 _PLAIN_ATTRIBUTE = "__plain_attribute__"
 
@@ -118,6 +125,16 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's graphql-core executor, with plain scalar fields read directly (see the module docstring)."""
 
     _plans: dict[int, tuple[GroupedFieldSet, _Plan]]
+    _masks: Mapping[str, Mapping[str, MaskMode]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        access = getattr(self.context_value, "access", None)
+        self._masks = access.grants.masks if access is not None else {}
+        if self._masks:
+            # An instance attribute: executors of callers without masks keep the plain method,
+            # with no check per field.
+            setattr(self, "execute_field", self._execute_field_masked)  # noqa: B010
 
     def execute_fields(
         self,
@@ -189,9 +206,13 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         plain: list[tuple[str, str, GraphQLLeafType, bool]] = []
         others: GroupedFieldSet = {}
+        masked = self._masks.get(parent_type.name, {})
         for response_name, field_details_list in grouped_field_set.items():
-            field = parent_type.fields.get(field_details_list[0].node.name.value)
+            field_name = field_details_list[0].node.name.value
+            field = parent_type.fields.get(field_name)
             attribute = getattr(field.resolve, _PLAIN_ATTRIBUTE, None) if field is not None else None
+            if field_name in masked:
+                attribute = None
             field_type = field.type if field is not None else None
             non_null = isinstance(field_type, GraphQLNonNull)
             leaf_type = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
@@ -202,6 +223,42 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         plan = (plain, others)
         plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
+
+    def _execute_field_masked(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        field_name = field_details_list[0].node.name.value
+        mode = self._masks.get(parent_type.name, {}).get(field_name)
+        if mode is None:
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        if mode is MaskMode.NULL:
+            field = parent_type.fields[field_name]
+            error = ForbiddenFieldError(
+                f"your roles may not see {parent_type.name}.{field_name}", field=f"{parent_type.name}.{field_name}"
+            )
+            self.handle_field_error(error, field.type, field_details_list, path)
+            return None
+        completed = super().execute_field(parent_type, source, field_details_list, path, position_context)
+        if self.is_awaitable(completed):
+            return _redacted_later(completed)
+        return _redacted(completed)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact(item) if isinstance(item, str) else item for item in value]
+    return value
+
+
+async def _redacted_later(value: Awaitable[Any]) -> Any:
+    return _redacted(await value)
 
 
 def _merged(executed: dict[str, Any], values: dict[str, Any], order: GroupedFieldSet) -> dict[str, Any]:

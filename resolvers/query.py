@@ -11,6 +11,7 @@ from domain.errors import BadUserInputError, NotFoundError
 from graph import model
 from graph.store import Entity
 from resolvers import cost, trace_fields
+from resolvers.access import ensure_filterable
 from resolvers.context import Info
 from resolvers.inputs import (
     CustomerFilter,
@@ -60,6 +61,7 @@ async def _list(
     last: int | None,
     before: str | None,
 ) -> Connection[T]:
+    ensure_filterable(info.context.access, entity.name.title(), filters, sort)
     store = info.context.store
     count = _memoized(lambda: store.count_nodes(entity, filters))
     total = await count() if last is not None and before is None else None

@@ -10,6 +10,14 @@ Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers 
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
 Persisted queries and the safelist follow the settings (``persisted_queries_for``); a manifest
 that cannot be used stops ``create_app`` with a ``ManifestError``.
+
+Every request but the health routes and the playground's page and assets is authenticated
+(``server/auth/``, wired by ``AccessControl``): its caller and their ``Access`` under
+``policy.toml`` go into the resolvers' ``Context``, and an operation selecting what the caller's
+roles may not read is refused before it runs. A policy that does not fit the schema stops
+``create_app`` with a ``PolicyError``, settings that give no usable way to verify tokens with an
+``AuthConfigError``. ``playground`` renders the page from the playground's identities (a token
+per role, only with development keys).
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from resolvers.context import Context
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
+from server.auth.access_control import AccessControl
+from server.auth.middleware import access_of
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.limits import RequestLimits
@@ -53,6 +63,7 @@ logger = logging.getLogger("customer_graph")
 # Apollo's client-awareness headers and the trace request of a gateway running in a browser tab.
 CORS_ALLOWED_HEADERS = [
     "accept",
+    "authorization",
     "content-type",
     REQUEST_ID_HEADER,
     INCLUDE_TRACE_HEADER,
@@ -107,13 +118,14 @@ def create_app(
     driver: AsyncDriver | None = None,
     sources: Mapping[str, Source] | None = None,
     environ: Mapping[str, str] | None = None,
-    playground: Callable[[], str] | None = None,
+    playground: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     services = Services()
     schema = build_schema()
     persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
+    access = AccessControl(settings, schema._schema, playground=playground is not None)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -124,6 +136,7 @@ def create_app(
         try:
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
+            await access.start()
             async with live_sources(settings, sources, environ or {}) as opened:
                 services.store = Neo4jGraphStore(active, settings.neo4j_database)
                 services.sources = opened
@@ -131,14 +144,16 @@ def create_app(
         finally:
             services.store = None
             services.sources = {}
+            await access.close()
             if own_driver:
                 await active.close()
 
-    def context_for(_: Request, budget: RequestBudget) -> Context:
+    def context_for(request: Request, budget: RequestBudget) -> Context:
         if services.store is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
         return Context(
             store=services.store.within(budget),
+            access=access_of(request),
             max_page_size=settings.max_page_size,
             service_levels=service_levels,
             sources=services.sources,
@@ -176,14 +191,19 @@ def create_app(
     async def home(_: Request) -> Response:
         return RedirectResponse("/graphql")
 
+    async def page() -> str:
+        assert playground is not None
+        return playground(await access.playground_identities(services.store))
+
     endpoint = GraphQLEndpoint(
         schema._schema,
         context_for,
-        playground,
+        page if playground is not None else None,
         executor_class=PlainFieldExecutor,
         limits=RequestLimits.of(settings),
         cost_model=CostModel.of(schema._schema, settings.max_page_size),
         persisted=persisted,
+        authorize=access.authorize,
     )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
@@ -201,10 +221,11 @@ def create_app(
                 allow_origins=settings.cors_allowed_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=CORS_ALLOWED_HEADERS,
-                expose_headers=[REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER, "www-authenticate"],
                 max_age=600,
             )
         )
+    middleware.append(access.middleware())
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.router.redirect_slashes = False
     return app

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,11 +24,15 @@ from graph.counts import GraphCounts, graph_counts
 from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind, TypedRows
-from resolvers.schema import export_sdl
+from resolvers.schema import build_schema, export_sdl
 from server import local_neo4j
 from server.app import persisted_queries_for
+from server.auth.config import AuthConfigError, claim_names, signing_key, token_verifier
+from server.auth.dev_keys import DevKeyError
+from server.auth.tokens import mint_token
 from server.bootstrap import connected_graph, ensure_neo4j
 from server.playground import EXAMPLE_QUERIES
+from server.policy_config import PolicyError, load_policy
 from server.progress import LoadProgress, TotalProgress, format_report, format_summary
 from server.request_id import configure_logging
 from server.safelist import ManifestError, listed_operation, manifest_json
@@ -161,11 +166,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     manifest.add_argument("--check", action="store_true", help="exit 1 if the manifest differs from the examples")
 
+    token = commands.add_parser(
+        "token", help="print a bearer token for an employee and roles (development key or shared secret)"
+    )
+    token.add_argument("--employee", required=True, help="the employee id the token names (its subject)")
+    token.add_argument(
+        "--role", action="append", dest="roles", required=True, help="a role of policy.toml (repeatable)"
+    )
+    token.add_argument("--ttl", default="8h", type=_duration, help="how long it is valid: 90s, 30m, 8h or 7d (8h)")
+
     export = commands.add_parser("export-demo", help="write a demo preset as JSON Lines files, one per row kind")
     export.add_argument("folder", type=Path)
     export.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     export.add_argument("--seed", type=int)
     return parser
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``8h``, ``7d`` or a number of seconds."""
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in _UNITS else (text, "s")
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30m, 8h or 7d") from None
+    if not 0 < seconds <= 366 * 86400:
+        raise argparse.ArgumentTypeError("a token lives for more than 0 seconds and at most a year")
+    return timedelta(seconds=seconds)
+
+
+def _human(ttl: timedelta) -> str:
+    seconds = int(ttl.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         FileNotFoundError,
         SourceConfigError,
         ManifestError,
+        PolicyError,
+        AuthConfigError,
+        DevKeyError,
         PortInUseError,
         KeyError,
     ) as exc:
@@ -211,6 +251,8 @@ def _run(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         return _export_schema(args.path, check=args.check)
     if args.command == "export-manifest":
         return _export_manifest(check=args.check)
+    if args.command == "token":
+        return _token(settings, args.employee, args.roles, args.ttl)
     if args.command == "serve":
         return _serve(args, settings, seed)
     if args.command == "load" and args.paths:
@@ -249,12 +291,62 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
     return counts
 
 
+def _token(settings: Settings, employee: str, roles: list[str], ttl: timedelta) -> int:
+    """Print a token on stdout (and what it is on stderr), so ``TOKEN=$(... token ...)`` works."""
+    policy = load_policy(settings, build_schema()._schema).policy
+    unknown = [role for role in roles if role not in policy.roles]
+    if unknown:
+        known = ", ".join(policy.roles)
+        print(
+            f"customer-graph: {settings.policy_file} has no role {', '.join(unknown)} (roles: {known})", file=sys.stderr
+        )
+        return 2
+    signing = signing_key(settings)
+    token = mint_token(
+        signing, subject=employee, roles=roles, ttl=ttl, claims=claim_names(settings), audience=settings.auth_audience
+    )
+    how = (
+        "the shared secret"
+        if settings.auth_shared_secret is not None
+        else f"the development key in {settings.auth_dev_keys_dir}"
+    )
+    print(f"token for {employee} as {', '.join(roles)}, valid for {_human(ttl)}, signed with {how}", file=sys.stderr)
+    print(token)
+    return 0
+
+
+def _check_auth(settings: Settings) -> str:
+    """Stop before anything starts if the policy or the token settings are unusable (the
+    development key is made here, once, before the workers read it); the line that says how
+    tokens work."""
+    token_verifier(settings, load_policy(settings, build_schema()._schema).policy)
+    if settings.auth_jwks_url is not None:
+        line = f"auth: tokens verified with the keys at {settings.auth_jwks_url}"
+    elif settings.auth_shared_secret is not None:
+        line = "auth: tokens verified with the shared secret (HS256)"
+    else:
+        line = (
+            f"auth: development key in {settings.auth_dev_keys_dir}; the playground has a token per role "
+            "(or: python -m server token --employee ID --role ROLE)"
+        )
+        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"customer-graph: warning: serving on {settings.host} with development keys: anyone who reaches "
+                "the playground gets tokens; configure CG_AUTH_JWKS_URL or CG_AUTH_SHARED_SECRET",
+                file=sys.stderr,
+            )
+    if settings.auth_anonymous_role is not None:
+        line += f"; requests without a token act as the '{settings.auth_anonymous_role}' role"
+    return line
+
+
 def _serve(args: argparse.Namespace, settings: Settings, seed: int) -> int:
     """Each start-up step once, in this process, a line each; then the API in its workers."""
     if args.workers is not None and args.workers < 1:
         print("customer-graph: --workers must be at least 1", file=sys.stderr)
         return 2
     persisted_queries_for(settings)  # a bad manifest stops us here, before anything starts
+    auth = _check_auth(settings)  # and so do a bad policy or unusable token settings
     uri = _start_neo4j(settings)
     environ = dict(os.environ)
     if not args.no_demo:
@@ -264,6 +356,7 @@ def _serve(args: argparse.Namespace, settings: Settings, seed: int) -> int:
             for name, url in start_demo_systems(settings, preset, seed).items():
                 environ.setdefault(name, url)  # URLs set by hand win
     worker_count = args.workers or settings.worker_count()
+    print(auth, flush=True)
     return serve_api(settings.model_copy(update={"neo4j_uri": uri}), environ, worker_count=worker_count)
 
 

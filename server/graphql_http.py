@@ -12,6 +12,8 @@
   ``server/persisted_queries.py``'s: it turns a hash into a query, or refuses the request.
 - ``GET`` responses carry ``Cache-Control``: the configured value when the query ran without
   errors (``no-store`` unless configured), ``no-store`` otherwise.
+- ``authorize`` (the access policy) may refuse an operation before it runs: ``FORBIDDEN``
+  errors, and ``403`` with ``application/graphql-response+json``.
 
 Parsing and validating a document is cached by its text, so a client repeating the same
 query pays for them once; responses are encoded with orjson.
@@ -29,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -245,14 +247,16 @@ class GraphQLEndpoint:
         self,
         schema: GraphQLSchema,
         context_factory: Callable[[Request, RequestBudget], object],
-        playground: Callable[[], str] | None = None,
+        playground: Callable[[], Awaitable[str] | str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
         limits: RequestLimits | None = None,
         cost_model: CostModel | None = None,
         persisted: PersistedQueries | None = None,
+        authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
         self._schema = schema
+        self._authorize = authorize
         self._persisted = persisted or PersistedQueries()
         self._executor_class = executor_class
         self._context_factory = context_factory
@@ -265,7 +269,8 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
         if self._playground is not None and wants_html(request):
-            return HTMLResponse(self._playground())
+            page = self._playground()
+            return HTMLResponse(await page if isawaitable(page) else page)
         media_type = negotiate(request.headers.get("accept", ""))
         if media_type is None:
             return _error_response(RequestError(406, f"accept {GRAPHQL_RESPONSE} or {JSON}"))
@@ -295,6 +300,13 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+        # The access policy first: a caller is told what they may not read, not what it would cost.
+        denied = []
+        if self._authorize is not None:
+            denied = self._authorize(request, prepared.document, graphql_request.variables)
+        if denied:
+            result = ExecutionResult(None, denied)
+            return _result_response(result, media_type, trace, request_failed=True, status=403)
         extensions: dict[str, Any] = {}
         if self._costs is not None:
             checked = self._costs.check(prepared.document, operation, graphql_request.variables)
@@ -331,9 +343,10 @@ class GraphQLEndpoint:
             omitted_errors=budget.omitted_errors,
         )  # fmt: skip
         if request.method == "GET" and not errors and trace is None:
-            # Of the request's headers, only these two change what is answered.
+            # Of the request's headers, only these change what is answered: the caller's token
+            # decides what they may see, so a shared cache must keep answers apart by it.
             response.headers["Cache-Control"] = self._persisted.get_cache_control
-            response.headers["Vary"] = f"Accept, {INCLUDE_TRACE_HEADER}"
+            response.headers["Vary"] = f"Accept, Authorization, {INCLUDE_TRACE_HEADER}"
         return response
 
 
@@ -345,6 +358,7 @@ def _result_response(
     request_failed: bool,
     extensions: dict[str, Any] | None = None,
     omitted_errors: int = 0,
+    status: int = 400,
 ) -> Response:
     body: dict[str, Any] = {}
     if result.errors or omitted_errors:
@@ -359,7 +373,7 @@ def _result_response(
         extensions[FTV1] = trace.encode()
     if extensions:
         body["extensions"] = extensions
-    status = 400 if request_failed and media_type == GRAPHQL_RESPONSE else 200
+    status = status if request_failed and media_type == GRAPHQL_RESPONSE else 200
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 

@@ -28,8 +28,12 @@ def build_app(settings: Settings, *, environ: Mapping[str, str]) -> Starlette:
         logger.warning("GraphiQL assets are missing: run scripts/install_playground.sh to get the playground")
         served = create_app(settings, environ=environ)
     else:
-        page = playground_html("/graphql", EXAMPLE_QUERIES)
-        served = create_app(settings, environ=environ, playground=lambda: page, extra_routes=playground_routes())
+        served = create_app(
+            settings,
+            environ=environ,
+            playground=lambda identities: playground_html("/graphql", EXAMPLE_QUERIES, identities),
+            extra_routes=playground_routes(),
+        )
     # What start-up made (modules, the schema) lives as long as the process: move it out of the
     # garbage collector's reach, so its full collections scan only what requests leave behind
     # instead of stalling every request in flight for ~75 ms every few hundred requests.

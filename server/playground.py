@@ -5,6 +5,10 @@ same GraphiQL 3 browser bundles from ``server/playground/node_modules``, install
 versions pinned in ``server/playground/package-lock.json`` by ``scripts/install_playground.sh``.
 Only a fixed allow-list of bundle files is served, under versioned names, so they can be cached
 for a year and ``node_modules`` is never exposed as a whole.
+
+With development keys the page carries a token per role of the policy (``server.auth.playground``)
+and a role picker above GraphiQL: every request GraphiQL sends carries the chosen role's token,
+unless the Headers tab sets an ``Authorization`` header of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,17 +246,21 @@ def _script_json(value: object) -> str:
     return encoded
 
 
-def playground_html(endpoint: str, examples: Sequence[tuple[str, str]]) -> str:
+def playground_html(
+    endpoint: str, examples: Sequence[tuple[str, str]], identities: Sequence[Mapping[str, str]] = ()
+) -> str:
     """The GraphiQL page: talks to ``endpoint`` and opens one tab per ``(name, query)`` example.
 
     It loads only the local bundles under ``/playground/assets``; each tab starts with its name
     as a comment and is titled by the query's operation name, as GraphiQL 3 titles tabs.
+    ``identities`` (``role``, ``label``, ``description``, ``token``) fill the role picker.
     """
     config = {
         "endpoint": endpoint,
         "storageNamespace": STORAGE_NAMESPACE,
         "installHint": INSTALL_HINT,
         "tabs": [{"query": f"# {name}\n{query}"} for name, query in examples],
+        "identities": [dict(identity) for identity in identities],
     }
     stylesheets = "\n".join(f'    <link rel="stylesheet" href="{html.escape(asset.url)}" />' for asset in STYLESHEETS)
     scripts = "\n".join(f'    <script src="{html.escape(asset.url)}"></script>' for asset in SCRIPTS)
@@ -262,13 +270,21 @@ def playground_html(endpoint: str, examples: Sequence[tuple[str, str]]) -> str:
     <meta charset="utf-8" />
     <title>Customer Graph · GraphiQL</title>
     <style>
-      body {{ height: 100%; margin: 0; width: 100%; overflow: hidden; }}
-      #graphiql {{ height: 100vh; display: flex; }}
+      body {{ height: 100vh; margin: 0; width: 100%; overflow: hidden; display: flex; flex-direction: column; }}
+      #identity {{ font: 14px system-ui, sans-serif; padding: 6px 12px; border-bottom: 1px solid #ddd; }}
+      #identity[hidden] {{ display: none; }}
+      #identity select {{ font: inherit; margin: 0 8px; max-width: 60vw; }}
+      #identity small {{ color: #666; }}
+      #graphiql {{ flex: 1; min-height: 0; display: flex; }}
       #graphiql > p {{ margin: auto; font-family: system-ui, sans-serif; }}
     </style>
 {stylesheets}
   </head>
   <body>
+    <div id="identity" hidden>
+      <label>Act as <select id="identity-role"></select></label>
+      <small id="identity-description"></small>
+    </div>
     <div id="graphiql"><p>Loading GraphiQL…</p></div>
     <script id="playground-config" type="application/json">{_script_json(config)}</script>
 {scripts}
@@ -281,9 +297,44 @@ def playground_html(endpoint: str, examples: Sequence[tuple[str, str]]) -> str:
           return;
         }}
         const plugins = typeof GraphiQLPluginExplorer === "undefined" ? [] : [GraphiQLPluginExplorer.explorerPlugin()];
+        // The role picker: a development token per role, sent unless the Headers tab sets its own.
+        const identities = config.identities || [];
+        const picker = document.getElementById("identity-role");
+        const described = document.getElementById("identity-description");
+        const savedRole = config.storageNamespace + ":role";
+        identities.forEach(function (identity, index) {{
+          const option = document.createElement("option");
+          option.value = String(index);
+          option.textContent = identity.label;
+          picker.appendChild(option);
+        }});
+        const savedName = localStorage.getItem(savedRole);
+        const saved = identities.findIndex(function (identity) {{ return identity.role === savedName; }});
+        picker.selectedIndex = saved >= 0 ? saved : 0;
+        function showRole() {{
+          const identity = identities[picker.selectedIndex];
+          described.textContent = identity ? identity.description : "";
+          if (identity) localStorage.setItem(savedRole, identity.role);
+        }}
+        picker.addEventListener("change", showRole);
+        if (identities.length) {{
+          document.getElementById("identity").hidden = false;
+          showRole();
+        }}
+        const send = GraphiQL.createFetcher({{ url: config.endpoint }});
+        function fetcher(params, options) {{
+          const given = (options && options.headers) || {{}};
+          const ownAuthorization = Object.keys(given).some(function (name) {{
+            return name.toLowerCase() === "authorization";
+          }});
+          const identity = identities[picker.selectedIndex];
+          const headers = Object.assign({{}}, given);
+          if (identity && !ownAuthorization) headers.Authorization = "Bearer " + identity.token;
+          return send(params, Object.assign({{}}, options, {{ headers: headers }}));
+        }}
         ReactDOM.createRoot(container).render(
           React.createElement(GraphiQL, {{
-            fetcher: GraphiQL.createFetcher({{ url: config.endpoint }}),
+            fetcher: fetcher,
             defaultTabs: config.tabs,
             storage: GraphiQL.createLocalStorage({{ namespace: config.storageNamespace }}),
             plugins: plugins,

@@ -4,7 +4,8 @@ A gateway or load balancer that already named the request sends its id in ``X-Re
 we keep it when it looks like an id (short, no spaces or control characters), so one id
 follows a request through every service's logs, and make a new one otherwise. The id goes
 back in the response's ``X-Request-Id`` and, through ``RequestIdLogFilter``, onto every log
-record written while the request runs, as ``%(request_id)s``.
+record written while the request runs, as ``%(request_id)s``. The line logged for each request
+ends with who made it, as authentication left it in the scope (``IDENTITY_SCOPE_KEY``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# Who made the request (``subject=... roles=...``), set by the authentication middleware.
+IDENTITY_SCOPE_KEY = "customer_graph.identity"
 # The pid tells the worker processes of `serve` apart.
 LOG_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -59,7 +62,10 @@ class RequestIdMiddleware:
                 response_started = True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
                 elapsed_ms = (time.perf_counter() - started) * 1000
-                logger.info("%s %s %d %.1fms", scope["method"], scope["path"], message["status"], elapsed_ms)
+                who = scope.get(IDENTITY_SCOPE_KEY)
+                line = "%s %s %d %.1fms" + (" %s" if who else "")
+                arguments = (scope["method"], scope["path"], message["status"], elapsed_ms, *((who,) if who else ()))
+                logger.info(line, *arguments)
             await send(message)
 
         try:

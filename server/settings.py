@@ -105,6 +105,31 @@ class Settings(BaseSettings):
     sources_file: Path = PROJECT_ROOT / "sources.toml"
     sources_enabled: bool = True
 
+    # Identity and access (README, "Identity and access"). Bearer tokens (JWTs) are verified with
+    # the keys of an identity provider's JWKS URL, or a shared secret (HS256), or else with the
+    # development key under auth_dev_keys_dir, which is refused once an issuer or JWKS URL is set.
+    auth_jwks_url: str | None = None
+    auth_shared_secret: SecretStr | None = None
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_clock_skew_seconds: float = Field(default=30.0, ge=0, le=300)
+    # Claims: the subject, the employee the caller is (a graph Employee id) and the role names
+    # (a list, or one space-separated string). A dotted name reads a nested claim.
+    auth_subject_claim: str = "sub"
+    auth_employee_claim: str = "sub"
+    auth_roles_claim: str = "roles"
+    # Requests without a token get this role; unset, they answer 401.
+    auth_anonymous_role: str | None = None
+    # A token naming a key the JWKS does not hold fetches it again, at most this often.
+    auth_jwks_min_refresh_seconds: float = Field(default=30.0, gt=0)
+    auth_jwks_max_age_seconds: float = Field(default=600.0, gt=0)
+    auth_dev_keys_dir: Path = PROJECT_ROOT / ".local" / "dev-keys"
+    # Verified tokens kept per process (by their SHA-256), each for at most auth_token_cache_seconds.
+    auth_token_cache_size: int = Field(default=10_000, ge=0)
+    auth_token_cache_seconds: float = Field(default=300.0, ge=0)
+    # Which roles may read what (policy.toml beside sources.toml).
+    policy_file: Path = PROJECT_ROOT / "policy.toml"
+
     # Loading.
     load_batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1)
     demo_preset: str = "demo"
@@ -119,6 +144,47 @@ class Settings(BaseSettings):
         if not value or any(not " " <= char <= "~" for char in value):
             raise ValueError("must be a non-empty Cache-Control value of visible ASCII characters")
         return value
+
+    @field_validator("auth_jwks_url", "auth_issuer", "auth_audience", "auth_anonymous_role", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("auth_shared_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("auth_jwks_url")
+    @classmethod
+    def _jwks_over_https(cls, value: str | None) -> str | None:
+        # Keys over plain HTTP could be swapped on the way: only loopback may skip TLS.
+        loopback = ("http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]")
+        if value is not None and not value.startswith(("https://", *loopback)):
+            raise ValueError("must be an https:// URL (http:// only on loopback)")
+        return value
+
+    @field_validator("auth_shared_secret")
+    @classmethod
+    def _secret_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode("utf-8")) < 32:
+            raise ValueError("must be at least 32 bytes (HS256 keys shorter than its hash are guessable)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_verify_tokens(self) -> Settings:
+        if self.auth_jwks_url is not None and self.auth_shared_secret is not None:
+            raise ValueError("set CG_AUTH_JWKS_URL or CG_AUTH_SHARED_SECRET, not both")
+        return self
+
+    @property
+    def auth_production(self) -> bool:
+        """An issuer or a JWKS URL is configured: development keys are refused."""
+        return self.auth_issuer is not None or self.auth_jwks_url is not None
+
+    @property
+    def auth_uses_dev_keys(self) -> bool:
+        return self.auth_jwks_url is None and self.auth_shared_secret is None and not self.auth_production
 
     @model_validator(mode="after")
     def _safelist_has_a_manifest(self) -> Settings:

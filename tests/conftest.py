@@ -83,9 +83,8 @@ async def empty_graph(driver: AsyncDriver) -> AsyncDriver:
     return driver
 
 
-@pytest.fixture
-async def demo_graph(driver: AsyncDriver) -> AsyncDriver:
-    """The session's driver, on a database holding the small demo company (read-only tests)."""
+async def ensure_demo(driver: AsyncDriver) -> AsyncDriver:
+    """The driver, on a database holding the small demo company (loaded unless it already is)."""
     if _loaded["preset"] != DEMO_PRESET:
         await wipe(driver)
         company = DemoCompany(PRESETS[DEMO_PRESET], DEMO_SEED)
@@ -93,3 +92,9 @@ async def demo_graph(driver: AsyncDriver) -> AsyncDriver:
         assert report.rows_rejected == 0, report.rejections[:5]
         _loaded["preset"] = DEMO_PRESET
     return driver
+
+
+@pytest.fixture
+async def demo_graph(driver: AsyncDriver) -> AsyncDriver:
+    """The session's driver, on a database holding the small demo company (read-only tests)."""
+    return await ensure_demo(driver)

@@ -13,6 +13,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+from domain.access import Access
 from graph.loader import BulkLoader
 from graph.rows import ROW_KINDS
 from graph.service_levels import ServiceLevels
@@ -151,7 +152,7 @@ async def run_with(
     **variables: Any,
 ) -> Any:
     """Like ``tests.resolvers.helpers.run``, with the context's clock and service levels chosen."""
-    context = Context(store=Neo4jGraphStore(driver, "neo4j"))
+    context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted())
     if clock is not None:
         context.clock = clock
     if service_levels is not None:

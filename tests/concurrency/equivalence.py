@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from tests.auth_tokens import bearer
+
 TIMEOUT_S = 60.0
 
 
@@ -61,7 +63,7 @@ async def _send(http: httpx.AsyncClient, query: str) -> Answer:
 
 
 async def answers_alone(base_url: str, queries: list[str]) -> list[Answer]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT_S) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT_S, headers=bearer()) as http:
         return [await _send(http, query) for query in queries]
 
 
@@ -77,7 +79,7 @@ async def answers_together(base_url: str, queries: list[str], *, clients: int, r
     async def client() -> None:
         # One connection per client, each its own: the workers' sockets spread them over the processes.
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT_S, limits=limits) as http:
+        async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT_S, limits=limits, headers=bearer()) as http:
             while not pending.empty():
                 index, round_ = pending.get_nowait()
                 together.answers[(index, round_)] = await _send(http, queries[index])

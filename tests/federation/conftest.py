@@ -15,7 +15,7 @@ import pytest
 from neo4j import AsyncDriver
 
 from server.app import create_app
-from server.settings import Settings
+from tests.auth_tokens import bearer, settings, token
 from tests.federation.processes import Running, api_environment, api_server, install_harness, node_server
 
 # npm packages never hold our tests, but some ship .py files; keep pytest out of them.
@@ -50,15 +50,17 @@ def loyalty(harness: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture(scope="session")
 def gateway(api: Running, loyalty: Running, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     log = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    with node_server("gateway.mjs", [f"customers={api.url}", f"loyalty={loyalty.url}"], log) as running:
+    # Composing asks each subgraph for its SDL with the gateway's own token, which has no role.
+    composition = {"COMPOSITION_AUTHORIZATION": f"Bearer {token('gateway-composition', subject='gateway')}"}
+    with node_server("gateway.mjs", [f"customers={api.url}", f"loyalty={loyalty.url}"], log, composition) as running:
         yield running
 
 
 @pytest.fixture
 async def client(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the ASGI app, run with its lifespan, over the demo graph."""
-    app = create_app(Settings(), driver=demo_graph)
+    """An HTTP client on the ASGI app, run with its lifespan, over the demo graph, with an admin token."""
+    app = create_app(settings(), driver=demo_graph)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             yield http

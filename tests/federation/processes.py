@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from server.settings import PROJECT_ROOT
+from tests.auth_tokens import SECRET_ENV
 
 HARNESS_DIR = PROJECT_ROOT / "tests" / "federation" / "harness"
 INSTALL_SCRIPT = PROJECT_ROOT / "scripts" / "install_federation_harness.sh"
@@ -58,10 +59,13 @@ def node() -> str:
 
 
 @contextmanager
-def node_server(script: str, args: Sequence[str], log: Path) -> Iterator[Running]:
+def node_server(
+    script: str, args: Sequence[str], log: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Running]:
     """A harness script that prints ``{"ready": URL}`` once it listens."""
     # An APOLLO_KEY in the caller's environment would switch on reporting to Apollo's cloud.
     env = {key: value for key, value in os.environ.items() if not key.startswith("APOLLO_")}
+    env.update(extra_env or {})
     with _started([node(), script, *args], log, cwd=HARNESS_DIR, env=env) as process:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -100,10 +104,13 @@ def api_server(env: Mapping[str, str], log: Path, cwd: Path, *, workers: int = 0
         raise AssertionError(f"the API did not get ready in {START_TIMEOUT:.0f}s:\n{log.read_text()[-4000:]}")
 
 
-def run_node_json(script: str, args: Sequence[str], timeout: float = 90.0) -> object:
+def run_node_json(
+    script: str, args: Sequence[str], timeout: float = 90.0, extra_env: Mapping[str, str] | None = None
+) -> object:
     """Run a harness script to its end and parse what it printed as JSON."""
+    env = {**os.environ, **(extra_env or {})}
     completed = subprocess.run(
-        [node(), script, *args], cwd=HARNESS_DIR, capture_output=True, text=True, timeout=timeout, check=False
+        [node(), script, *args], cwd=HARNESS_DIR, capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     assert completed.returncode == 0, f"{script} failed:\n{completed.stderr[-4000:]}"
     return json.loads(completed.stdout)
@@ -163,11 +170,15 @@ def clean_environment(**variables: str) -> dict[str, str]:
 
 
 def api_environment(neo4j_uri: str, **settings: str) -> dict[str, str]:
-    """The process environment for our API: a clean one with the test Neo4j and ``CG_<NAME>`` settings."""
+    """The process environment for our API: a clean one with the test Neo4j and ``CG_<NAME>`` settings.
+
+    Tokens are verified with the tests' shared secret (``tests.auth_tokens``).
+    """
     env = clean_environment(
         NEO4J_URI=neo4j_uri,
         NEO4J_USER=os.environ.get("CG_TEST_NEO4J_USER", "neo4j"),
         NEO4J_PASSWORD=os.environ.get("CG_TEST_NEO4J_PASSWORD", ""),
+        **SECRET_ENV,
     )
     env.update({f"CG_{name.upper()}": value for name, value in settings.items()})
     return env

@@ -7,12 +7,14 @@ asks every subgraph for federated traces (ftv1) and reports what it decoded of t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from tests.auth_tokens import bearer
 from tests.federation.conftest import TOP_LOYALTY_MEMBERS
 from tests.federation.processes import Running
 
@@ -41,7 +43,7 @@ async def _customers(driver: AsyncDriver, ids: list[str]) -> dict[str, Any]:
 
 async def _gateway_query(gateway: Running, query: str, **headers: str) -> Any:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        response = await http.post(gateway.url, json={"query": query}, headers=headers)
+        response = await http.post(gateway.url, json={"query": query}, headers={**bearer(), **headers})
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body["errors"]
@@ -120,10 +122,47 @@ async def test_the_request_id_given_to_the_gateway_reaches_our_logs(
 
 async def test_our_errors_sit_at_their_field_in_the_trace(gateway: Running, demo_graph: AsyncDriver) -> None:
     async with httpx.AsyncClient(timeout=30.0) as http:
-        response = await http.post(gateway.url, json={"query": '{ customer(id: "C404") { id loyaltyPoints } }'})
+        response = await http.post(
+            gateway.url, json={"query": '{ customer(id: "C404") { id loyaltyPoints } }'}, headers=bearer()
+        )
 
     body = response.json()
     assert body["data"] == {"customer": None}
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     (ours,) = body["extensions"]["subgraphTraces"]
     assert _find(ours["root"], "customer")["errors"] == ["no customer with id 'C404'"]
+
+
+async def _as(gateway: Running, query: str, headers: dict[str, str]) -> Any:
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        response = await http.post(gateway.url, json={"query": query}, headers=headers)
+    return response.json()
+
+
+async def test_the_gateway_forwards_the_callers_token_and_entities_run_as_that_caller(
+    gateway: Running, api: Running, demo_graph: AsyncDriver
+) -> None:
+    query = "{ topLoyaltyMembers { id name email loyaltyPoints } }"
+
+    admin = await _as(gateway, query, bearer("admin"))
+    analyst = await _as(gateway, query, bearer("analyst", subject="E0077"))
+
+    assert "errors" not in analyst, analyst
+    for plain, masked in zip(admin["data"]["topLoyaltyMembers"], analyst["data"]["topLoyaltyMembers"], strict=True):
+        assert plain["name"] == masked["name"]
+        assert masked["email"] == f"{plain['email'][0]}***@{plain['email'].split('@')[1]}" != plain["email"]
+    # Our _entities ran as the analyst the gateway's caller is.
+    assert "POST /graphql 200" in api.output() and "subject=E0077 roles=analyst" in api.output()
+
+
+async def test_through_the_gateway_a_caller_gets_no_more_than_from_us(
+    gateway: Running, demo_graph: AsyncDriver
+) -> None:
+    refused = await _as(gateway, "{ topLoyaltyMembers { id email } }", bearer("back_office"))
+    allowed = await _as(gateway, "{ topLoyaltyMembers { id name } }", bearer("back_office"))
+    anonymous = await _as(gateway, "{ customers(first: 1) { nodes { id } } }", {})
+
+    assert [error["extensions"]["code"] for error in refused["errors"]] == ["FORBIDDEN"]
+    assert "@" not in json.dumps(refused.get("data"))  # no email reached the caller
+    assert "errors" not in allowed and len(allowed["data"]["topLoyaltyMembers"]) == 3
+    assert anonymous.get("data") in (None, {"customers": None}) and anonymous["errors"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.auth_tokens import token
 from tests.federation.processes import Running, run_node_json
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def audits(harness: Path, api: Running) -> list[dict[str, Any]]:
-    results = run_node_json("audit.mjs", [api.url])
+    results = run_node_json("audit.mjs", [api.url], extra_env={"AUDIT_AUTHORIZATION": f"Bearer {token()}"})
     assert isinstance(results, list) and results, results
     return results
 

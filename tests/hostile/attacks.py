@@ -8,11 +8,15 @@ capped (``capped_errors``), and how many Bolt RUNs it may cause (none when it is
 from __future__ import annotations
 
 import base64
+import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from tests.auth_tokens import token
 
 SMALL_QUERY = {"query": 'query Small { customer(id: "C000002") { id name } }'}
 Send = Callable[[httpx.Client, str], httpx.Response]
@@ -85,6 +89,20 @@ def cursor(position: int) -> str:
     return base64.urlsafe_b64encode(f"cursor:{position}".encode()).decode()
 
 
+def with_token(make: Callable[[], str]) -> Send:
+    """The small query with a bearer token of its own on every request."""
+    return lambda http, url: http.post(url, json=SMALL_QUERY, headers={"authorization": f"Bearer {make()}"})
+
+
+def _segment(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+def nested_header_token() -> str:
+    header = '{"alg": "HS256", "x": ' + "[" * 3000 + "]" * 3000 + "}"
+    return f"{_segment(header)}.{_segment(json.dumps({'sub': 'E1'}))}.{_segment('x')}"
+
+
 def oversize(http: httpx.Client, url: str) -> httpx.Response:
     def body() -> Any:
         yield b'{"query": "{ __typename }", "padding": "'
@@ -137,6 +155,16 @@ ATTACKS = [
         ),
         bad_input,
     ),
+    Attack("garbage bearer tokens", with_token(lambda: secrets.token_urlsafe(48)), refused("UNAUTHENTICATED", 401)),
+    Attack("an oversized token", with_token(lambda: "a" * 9_000), refused("UNAUTHENTICATED", 401)),
+    Attack("a token header nested 3,000 deep", with_token(nested_header_token), refused("UNAUTHENTICATED", 401)),
+    Attack(
+        "tokens signed with another secret",
+        with_token(lambda: token(secret=secrets.token_hex(32))),
+        refused("UNAUTHENTICATED", 401),
+    ),
+    # Each request a token never seen before: verified in full every time, the cache churning.
+    Attack("a new valid token on every request", with_token(lambda: token(subject=secrets.token_hex(6))), answered, 1),
     Attack(
         "forged date",
         post(

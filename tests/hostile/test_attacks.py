@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from tests.auth_tokens import bearer
 from tests.bolt_proxy import counting_runs
 from tests.hostile.attacks import ATTACKS, SMALL_QUERY, Attack
 from tests.hostile.conftest import DEADLINE_S, HostileTarget
@@ -39,7 +40,7 @@ def besiege(base: str, attack: Attack, seconds: float = 1.5, attackers: int = 2,
     started = threading.Barrier(attackers + 1)
 
     def attacker() -> None:
-        with httpx.Client(timeout=timeout * 4) as http:
+        with httpx.Client(timeout=timeout * 4, headers=bearer()) as http:
             started.wait()
             while not stop.is_set():
                 try:
@@ -50,7 +51,7 @@ def besiege(base: str, attack: Attack, seconds: float = 1.5, attackers: int = 2,
     threads = [threading.Thread(target=attacker) for _ in range(attackers)]
     for thread in threads:
         thread.start()
-    with httpx.Client(timeout=timeout * 4) as http:
+    with httpx.Client(timeout=timeout * 4, headers=bearer()) as http:
         started.wait()
         until = time.monotonic() + seconds
         while time.monotonic() < until:
@@ -74,7 +75,7 @@ def besiege(base: str, attack: Attack, seconds: float = 1.5, attackers: int = 2,
 def test_an_attack_is_refused_or_bounded_and_others_are_served_meanwhile(
     hostile: HostileTarget, attack: Attack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with httpx.Client(timeout=DEADLINE_S * 4) as http:
+    with httpx.Client(timeout=DEADLINE_S * 4, headers=bearer()) as http:
         http.post(f"{hostile.base}/graphql", json=SMALL_QUERY)  # the pool's connections are open
         begun = time.perf_counter()
         with counting_runs(hostile.proxy) as runs:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from resolvers.schema import build_schema
+from tests.auth_tokens import bearer
 from tests.fuzz_operations import Operation, operations
 from tests.hostile.conftest import DEADLINE_S, HostileTarget
 
@@ -44,7 +45,7 @@ def test_generated_operations_never_answer_5xx_or_internal_errors(
 ) -> None:
     pid = hostile.api.process.pid
     outcomes: Counter[str] = Counter()
-    with httpx.Client(timeout=DEADLINE_S * 4) as http:
+    with httpx.Client(timeout=DEADLINE_S * 4, headers=bearer()) as http:
         before = rss_mb(pid)
 
         @settings(

@@ -15,6 +15,7 @@ from graph.counts import graph_counts
 from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from server.cli import demo_stream
+from tests.auth_tokens import SECRET_ENV
 from tests.commands import neo4j_variables
 from tests.conftest import DEMO_PRESET, DEMO_SEED
 from tests.federation.processes import Running, api_server, clean_environment
@@ -47,7 +48,9 @@ async def served(
     sources = live_systems.environ("postgres")
     # Without the sources' caches, a short outage shows in the answers at once (the bench keeps them).
     sources_file = sources_file_with(tmp_path, sources, cache_ttl_s=0)
-    env = clean_environment(**neo4j_variables(own_neo4j.uri), **sources, CG_SOURCES_FILE=str(sources_file))
+    env = clean_environment(
+        **neo4j_variables(own_neo4j.uri), **sources, **SECRET_ENV, CG_SOURCES_FILE=str(sources_file)
+    )
     env["CG_LOG_LEVEL"] = "warning"
     with api_server(env, tmp_path / "server.log", cwd=tmp_path) as running:
         yield running

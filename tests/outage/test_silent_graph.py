@@ -14,7 +14,7 @@ import pytest
 
 from graph.driver import open_driver
 from server.app import create_app
-from server.settings import Settings
+from tests import auth_tokens
 from tests.outage.traffic import HANG_S
 
 
@@ -28,14 +28,17 @@ def silent_neo4j() -> Iterator[str]:
 
 
 async def test_a_graph_that_never_answers_is_unavailable_within_seconds(silent_neo4j: str) -> None:
-    settings = Settings(neo4j_uri=silent_neo4j, sources_enabled=False)
+    settings = auth_tokens.settings(neo4j_uri=silent_neo4j, sources_enabled=False)
     driver = open_driver(silent_neo4j, settings.neo4j_user, "")
     app = create_app(settings, driver=driver)
     try:
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://testserver", timeout=None
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://testserver",
+                timeout=None,
+                headers=auth_tokens.bearer(),
             ) as http,
         ):
             started = time.monotonic()

@@ -4,6 +4,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+from domain.access import Access
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from resolvers.schema import build_schema
@@ -12,5 +13,5 @@ SCHEMA = build_schema()
 
 
 async def run(driver: AsyncDriver, query: str, max_page_size: int = 100, **variables: Any) -> Any:
-    context = Context(store=Neo4jGraphStore(driver, "neo4j"), max_page_size=max_page_size)
+    context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted(), max_page_size=max_page_size)
     return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 
 from demo_systems.erp_data import build_erp
 from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
+from domain.access import Access
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from sources.port import Source
@@ -28,7 +29,7 @@ from tests.resolvers.helpers import SCHEMA
 
 
 async def run_live(driver: AsyncDriver, sources: Mapping[str, Source], query: str, **variables: Any) -> ExecutionResult:
-    context = Context(store=Neo4jGraphStore(driver, "neo4j"), sources=sources)
+    context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted(), sources=sources)
     return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
 
 

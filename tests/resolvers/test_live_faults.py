@@ -16,6 +16,7 @@ from neo4j import AsyncDriver
 
 from demo_systems.erp import set_erp_faults
 from demo_systems.launcher import control, stop_system
+from domain.access import Access
 from domain.budget import RequestBudget
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
@@ -166,7 +167,8 @@ async def test_a_source_still_silent_at_the_request_deadline_nulls_only_its_fiel
         await run_live(demo_graph, sources, CUSTOMER_360, id=CUSTOMER)  # warm up connections
         await control(live_systems.url("crm"), latency_ms=2500)
         budget = RequestBudget(timeout_s=0.8, max_statements=8, max_errors=50)
-        context = Context(store=Neo4jGraphStore(demo_graph, "neo4j").within(budget), sources=sources, budget=budget)
+        store = Neo4jGraphStore(demo_graph, "neo4j").within(budget)
+        context = Context(store=store, access=Access.unrestricted(), sources=sources, budget=budget)
         result = await SCHEMA.execute(CUSTOMER_360, variable_values={"id": CUSTOMER}, context_value=context)
 
     assert_served_without(result.data["customer"], "crm")

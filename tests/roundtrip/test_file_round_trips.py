@@ -23,7 +23,7 @@ from neo4j import AsyncDriver
 from graph import files
 from graph.loader import BulkLoader
 from server.app import create_app
-from server.settings import Settings
+from tests import auth_tokens
 
 # `python -m bench.proof roundtrip` runs many more examples (CG_ROUNDTRIP_EXAMPLES).
 EXAMPLES = settings(
@@ -165,10 +165,12 @@ async def test_rows_come_out_of_graphql_as_they_went_into_the_files(
     assert report.rows_rejected == 0, report.rejections
 
     department, employee = company["department"][0], company["employee"][0]
-    app = create_app(Settings(sources_enabled=False), driver=empty_graph)
+    app = create_app(auth_tokens.settings(sources_enabled=False), driver=empty_graph)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=auth_tokens.bearer()
+        ) as http,
     ):
         variables = {"department": department["id"], "employee": employee["id"]}
         variables |= {f"c{number}": customer["id"] for number, customer in enumerate(company["customer"])}

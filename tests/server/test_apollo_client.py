@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from server.persisted_queries import DONT_CACHE
 from server.playground import EXAMPLE_QUERIES
 from server.safelist import ManifestOperation, listed_operation, manifest_json
 from server.settings import PLAYGROUND_MANIFEST, PROJECT_ROOT
+from tests.auth_tokens import token
 from tests.federation.processes import Running, api_environment, api_server
 
 pytestmark = pytest.mark.e2e
@@ -47,8 +49,15 @@ def _node(args: list[str], clients: list[list[dict[str, Any]]], tmp_path: Path) 
     assert node is not None, "node is needed for this test (Node.js 20+)"
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"clients": clients}))
+    env = {**os.environ, "APOLLO_CLIENT_AUTHORIZATION": f"Bearer {token()}"}
     done = subprocess.run(
-        [node, "apq.mjs", *args, str(plan)], cwd=CLIENT_DIR, capture_output=True, text=True, timeout=120, check=False
+        [node, "apq.mjs", *args, str(plan)],
+        cwd=CLIENT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
     )
     assert done.returncode == 0, f"apq.mjs failed:\n{done.stderr[-4000:]}"
     return json.loads(done.stdout)

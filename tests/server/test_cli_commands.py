@@ -18,6 +18,7 @@ from graph.counts import graph_counts
 from graph.demo import PRESETS, DemoCompany
 from graph.rows import ROW_KINDS
 from resolvers.schema import export_sdl
+from tests.auth_tokens import SECRET_ENV, bearer
 from tests.commands import neo4j_variables, run_command, start_command
 from tests.federation.processes import free_port
 from tests.live_systems import LiveSystems
@@ -183,6 +184,7 @@ def test_neo4j_start_status_serve_an_empty_graph_counts_demo_and_stop(tmp_path: 
         "CG_LOCAL_NEO4J_PAGE_CACHE_MB": "128",
         "CG_PORT": str(api_port),
         "CG_SOURCES_ENABLED": "false",
+        **SECRET_ENV,
     }
     started = None
     try:
@@ -231,7 +233,8 @@ def _served_customer_count(base_url: str, server: object) -> int:
     while time.monotonic() < deadline:
         assert process.poll() is None, server.finish()  # type: ignore[attr-defined]
         try:
-            answer = httpx.post(f"{base_url}/graphql", json={"query": "{ customers { totalCount } }"}, timeout=5)
+            query = {"query": "{ customers { totalCount } }"}
+            answer = httpx.post(f"{base_url}/graphql", json=query, headers=bearer(), timeout=5)
             if answer.status_code == 200:
                 return int(answer.json()["data"]["customers"]["totalCount"])
         except httpx.TransportError:
@@ -252,11 +255,12 @@ async def test_settings_from_the_environment_change_what_is_served(
         "CG_SOURCES_ENABLED": "false",
         "CG_CORS_ALLOWED_ORIGINS": '["https://studio.example"]',
         "CG_LOG_LEVEL": "warning",
+        **SECRET_ENV,
     }
     server = start_command(["serve", "--no-demo"], tmp_path, variables)
     try:
         _served_customer_count(f"http://127.0.0.1:{port}", server)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=bearer()) as http:
             over = (await http.post("/graphql", json={"query": "{ customers(first: 8) { nodes { id } } }"})).json()
             at_cap = (await http.post("/graphql", json={"query": "{ customers(first: 7) { nodes { id } } }"})).json()
             query = '{ order(id: "O0000001") { id live { status } } }'

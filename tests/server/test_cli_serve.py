@@ -25,8 +25,9 @@ class Started:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> Started:
+def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Started:
     seen = Started()
+    monkeypatch.setenv("CG_AUTH_DEV_KEYS_DIR", str(tmp_path / "dev-keys"))
 
     def run(command: Sequence[str], **_: object) -> subprocess.CompletedProcess[str]:
         seen.commands.append(list(command))

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from tests.auth_tokens import bearer
 from tests.federation.processes import api_environment, free_port
 
 
@@ -54,7 +55,7 @@ def test_the_served_api_answers_queries_and_serves_the_playground(server_url: st
         answer = http.post(
             "/graphql",
             json={"query": '{ customer(id: "C000003") { id orders(first: 2) { totalCount } } }'},
-            headers={"accept": "application/graphql-response+json"},
+            headers={"accept": "application/graphql-response+json", **bearer()},
         )
         page = http.get("/graphql", headers={"accept": "text/html"})
         home = http.get("/", follow_redirects=False)
@@ -67,7 +68,7 @@ def test_the_served_api_answers_queries_and_serves_the_playground(server_url: st
 
 @pytest.mark.e2e
 def test_the_served_api_reports_bad_input_without_crashing(server_url: str) -> None:
-    with httpx.Client(base_url=server_url, timeout=10) as http:
+    with httpx.Client(base_url=server_url, timeout=10, headers=bearer()) as http:
         malformed = http.post("/graphql", content=b"{", headers={"content-type": "application/json"})
         oversize = http.post("/graphql", json={"query": "{ orders(first: 5000) { totalCount } }"})
         still_up = http.get("/healthz")

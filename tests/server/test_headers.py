@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from server.app import create_app
 from server.settings import Settings
+from tests.auth_tokens import bearer, settings
 
 QUERY = {"query": '{ customer(id: "C000001") { id } }'}
 STUDIO = "https://studio.apollographql.com"
@@ -20,10 +21,10 @@ STUDIO = "https://studio.apollographql.com"
 
 @pytest.fixture
 async def cors_client(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(cors_allowed_origins=[STUDIO]), driver=demo_graph)
+    app = create_app(settings(cors_allowed_origins=[STUDIO]), driver=demo_graph)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             yield http
 
 
@@ -56,14 +57,14 @@ async def test_errors_and_other_routes_carry_a_request_id_too(client: httpx.Asyn
 async def test_an_unhandled_error_answers_500_with_the_request_id_it_was_logged_under(
     demo_graph: AsyncDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(Settings(), driver=demo_graph)
+    app = create_app(settings(), driver=demo_graph)
 
     async def broken(request: Request) -> Response:
         raise RuntimeError("a bug")
 
     app.add_route("/broken", broken)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-        response = await http.get("/broken", headers={"x-request-id": "req-500"})
+        response = await http.get("/broken", headers={"x-request-id": "req-500", **bearer()})
 
     assert response.status_code == 500
     assert response.headers["x-request-id"] == "req-500"
@@ -86,7 +87,7 @@ async def test_cors_preflight_from_an_allowed_origin(cors_client: httpx.AsyncCli
         headers={
             "origin": STUDIO,
             "access-control-request-method": "POST",
-            "access-control-request-headers": "content-type, x-request-id",
+            "access-control-request-headers": "authorization, content-type, x-request-id",
         },
     )
 
@@ -94,6 +95,7 @@ async def test_cors_preflight_from_an_allowed_origin(cors_client: httpx.AsyncCli
     assert response.headers["access-control-allow-origin"] == STUDIO
     assert "POST" in response.headers["access-control-allow-methods"]
     assert "x-request-id" in response.headers["access-control-allow-headers"].lower()
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
 
 
 async def test_cors_answer_exposes_the_request_id_to_allowed_origins_only(cors_client: httpx.AsyncClient) -> None:

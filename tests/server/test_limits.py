@@ -14,7 +14,7 @@ from neo4j import AsyncDriver
 
 from resolvers.cost import STATEMENT_WEIGHT
 from server.app import create_app
-from server.settings import Settings
+from tests import auth_tokens
 from tests.bolt_counter import counting_statements
 
 GRAPHQL_RESPONSE = {"accept": "application/graphql-response+json"}
@@ -27,10 +27,12 @@ def client_with(demo_graph: AsyncDriver) -> Client:
 
     @asynccontextmanager
     async def open_client(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(Settings(sources_enabled=False, **settings), driver=demo_graph)
+        app = create_app(auth_tokens.settings(sources_enabled=False, **settings), driver=demo_graph)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver", headers=auth_tokens.bearer()
+            ) as http:
                 yield http
 
     return open_client

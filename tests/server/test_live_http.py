@@ -11,6 +11,7 @@ from neo4j import AsyncDriver
 from demo_systems.launcher import control
 from server.app import create_app
 from server.settings import Settings
+from tests.auth_tokens import bearer, settings
 from tests.live_systems import LiveSystems
 
 QUERY = """
@@ -34,7 +35,7 @@ async def serving(
     app = create_app(settings, driver=driver, environ=environ)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             yield http
 
 
@@ -42,7 +43,7 @@ async def test_the_lifespan_opens_the_configured_sources_and_the_api_reads_them(
     demo_graph: AsyncDriver, live_systems: LiveSystems
 ) -> None:
     await live_systems.reset()
-    async with serving(demo_graph, Settings(), live_systems.environ()) as http:
+    async with serving(demo_graph, settings(), live_systems.environ()) as http:
         answer = await http.post("/graphql", json={"query": QUERY, "variables": {"id": "C000015"}})
         health = await http.get("/healthz/sources")
 
@@ -67,7 +68,7 @@ async def test_a_failing_source_is_a_partial_result_and_a_degraded_health_but_re
     demo_graph: AsyncDriver, live_systems: LiveSystems
 ) -> None:
     await live_systems.reset()
-    async with serving(demo_graph, Settings(), live_systems.environ()) as http:
+    async with serving(demo_graph, settings(), live_systems.environ()) as http:
         await control(live_systems.url("crm"), fail="down")
         answer = await http.post(
             "/graphql", json={"query": QUERY, "variables": {"id": "C000015"}}, headers=GRAPHQL_RESPONSE
@@ -93,7 +94,7 @@ async def test_a_failing_source_is_a_partial_result_and_a_degraded_health_but_re
 
 
 async def test_with_sources_off_live_fields_are_null_and_say_why(demo_graph: AsyncDriver) -> None:
-    async with serving(demo_graph, Settings(sources_enabled=False)) as http:
+    async with serving(demo_graph, settings(sources_enabled=False)) as http:
         answer = await http.post("/graphql", json={"query": QUERY, "variables": {"id": "C000015"}})
         health = await http.get("/healthz/sources")
 
@@ -106,9 +107,9 @@ async def test_with_sources_off_live_fields_are_null_and_say_why(demo_graph: Asy
 
 
 async def test_sources_handed_in_are_used_as_they_are(demo_graph: AsyncDriver) -> None:
-    app = create_app(Settings(), driver=demo_graph, sources={})
+    app = create_app(settings(), driver=demo_graph, sources={})
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             health = await http.get("/healthz/sources")
     assert health.json() == {"status": "ok", "sources": []}

@@ -30,6 +30,7 @@ from server.safelist import (
     read_manifest,
 )
 from server.settings import PLAYGROUND_MANIFEST, Settings
+from tests import auth_tokens
 
 QUERY = 'query CustomerTier { customer(id: "C000001") { id tier } }'
 QUERY_HASH = hashlib.sha256(QUERY.encode()).hexdigest()
@@ -43,11 +44,17 @@ def persisted(sha256_hash: str = QUERY_HASH, version: object = 1) -> dict[str, A
 @asynccontextmanager
 async def served(driver: AsyncDriver, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The app with these settings (and the playground page), run with its lifespan."""
-    page = playground_html("/graphql", EXAMPLE_QUERIES)
-    app = create_app(Settings(**settings), driver=driver, sources={}, playground=lambda: page)
+    app = create_app(
+        auth_tokens.settings(**settings),
+        driver=driver,
+        sources={},
+        playground=lambda identities: playground_html("/graphql", EXAMPLE_QUERIES, identities),
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=auth_tokens.bearer()
+        ) as http:
             yield http
 
 

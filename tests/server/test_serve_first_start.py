@@ -30,7 +30,7 @@ REQUEST_LINE = re.compile(r" (\d+) INFO customer_graph\.requests \[\S+\] GET /he
 
 
 @pytest.fixture
-def first_start(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+def first_start(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, dict[str, str]]]:
     home = tmp_path / "neo4j"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CG_", "NEO4J_", "APOLLO_"))}
     env.update(
@@ -42,6 +42,7 @@ def first_start(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]
         CG_DEMO_PRESET="tiny",
         CG_SOURCES_ENABLED="false",  # the demo systems' own start is tested in test_cli_serve
         CG_LOG_LEVEL="info",
+        CG_AUTH_DEV_KEYS_DIR=str(tmp_path / "dev-keys"),
     )
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
@@ -53,7 +54,7 @@ def first_start(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]
             stderr=subprocess.STDOUT,
         )
     try:
-        yield process, log
+        yield process, log, env
     finally:
         if process.poll() is None:
             process.terminate()
@@ -78,9 +79,9 @@ def _wait_for(pattern: re.Pattern[str], log: Path, process: subprocess.Popen[byt
 
 
 def test_first_start_is_quiet_and_serves_from_every_worker(
-    first_start: tuple[subprocess.Popen[bytes], Path],
+    first_start: tuple[subprocess.Popen[bytes], Path, dict[str, str]],
 ) -> None:
-    process, log = first_start
+    process, log, env = first_start
     ready = _wait_for(READY, log, process, timeout=300)
     url, pids = ready.group(1), {int(ready.group(2)), int(ready.group(3))}
 
@@ -94,7 +95,13 @@ def test_first_start_is_quiet_and_serves_from_every_worker(
     assert answered == pids  # both workers took connections and answered
     assert process.pid not in pids
 
-    answer = httpx.post(url, json={"query": "{ customers(first: 1) { totalCount } }"}, timeout=10).json()
+    # A newcomer's token, from the command line, signed with the development key serve made.
+    command = [sys.executable, "-m", "server", "token", "--employee", "E0001", "--role", "admin"]
+    token = subprocess.run(command, cwd=log.parent, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    query = {"query": "{ customers(first: 1) { totalCount } }"}
+    refused = httpx.post(url, json=query, timeout=10)
+    answer = httpx.post(url, json=query, headers={"authorization": f"Bearer {token}"}, timeout=10).json()
+    assert refused.status_code == 401
     assert answer["data"]["customers"]["totalCount"] > 0  # the parent loaded the demo company once
 
     process.send_signal(signal.SIGTERM)
@@ -104,6 +111,7 @@ def test_first_start_is_quiet_and_serves_from_every_worker(
     assert "GqlStatusObject" not in output
     start_up = output[: ready.start()].splitlines()
     # One line per step (the load may add progress lines of its own step), nothing else.
-    assert [line.split(":")[0] for line in start_up if not line.startswith("graph: loading")] == ["neo4j", "graph"]
+    steps = [line.split(":")[0] for line in start_up if not line.startswith("graph: loading")]
+    assert steps == ["neo4j", "graph", "auth"]
     assert "graph: the 'tiny' demo company loaded" in output
     assert output.rstrip().endswith("Customer Graph API stopped")

@@ -2,7 +2,9 @@
 // results as one JSON array on stdout: [{id, name, status, reason}], status "ok", "notice",
 // "warn" or "error". The audits' level (MUST, SHOULD, MAY) is the first word of each name.
 //
-//   node audit.mjs http://127.0.0.1:PORT/graphql
+//   AUDIT_AUTHORIZATION="Bearer ..." node audit.mjs http://127.0.0.1:PORT/graphql
+//
+// Every request carries AUDIT_AUTHORIZATION, when set, as its Authorization header.
 import { serverAudits } from 'graphql-http';
 
 const url = process.argv[2];
@@ -12,7 +14,15 @@ if (!url) {
 }
 
 const results = [];
-for (const audit of serverAudits({ url, fetchFn: fetch })) {
+const authorization = process.env.AUDIT_AUTHORIZATION;
+function fetchWithToken(input, init = {}) {
+  if (!authorization) return fetch(input, init);
+  const headers = new Headers(init.headers);
+  headers.set('authorization', authorization);
+  return fetch(input, { ...init, headers });
+}
+
+for (const audit of serverAudits({ url, fetchFn: fetchWithToken })) {
   const result = await audit.fn();
   results.push({
     id: result.id,

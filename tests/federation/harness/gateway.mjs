@@ -8,7 +8,9 @@
 // It asks every subgraph for federated traces (apollo-federation-include-trace: ftv1), as a
 // gateway that reports usage to Apollo does, and adds what it decoded of them to each
 // response as extensions.subgraphTraces, so tests can check the traces a subgraph sends.
-// The X-Request-Id a client sends is passed on to the subgraphs.
+// The X-Request-Id a client sends is passed on to the subgraphs, and so is its Authorization
+// header: each subgraph answers as the caller. Composing at start-up is not a client's request:
+// it sends COMPOSITION_AUTHORIZATION (from the environment), the gateway's own token.
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -68,6 +70,8 @@ const gateway = new ApolloGateway({
       url,
       willSendRequest({ request, context }) {
         if (context.requestId) request.http.headers.set('x-request-id', context.requestId);
+        const authorization = context.fromClient ? context.authorization : process.env.COMPOSITION_AUTHORIZATION;
+        if (authorization) request.http.headers.set('authorization', authorization);
       },
     }),
 });
@@ -75,6 +79,10 @@ const gateway = new ApolloGateway({
 const server = new ApolloServer({ gateway, plugins: [reportSubgraphTraces] });
 const { url } = await startStandaloneServer(server, {
   listen: { host: '127.0.0.1', port: 0 },
-  context: async ({ req }) => ({ requestId: req.headers['x-request-id'] }),
+  context: async ({ req }) => ({
+    fromClient: true,
+    requestId: req.headers['x-request-id'],
+    authorization: req.headers.authorization,
+  }),
 });
 console.log(JSON.stringify({ ready: url }));

@@ -9,6 +9,8 @@
 // node:crypto and sending hashed queries with GET (useGETForHashedQueries), as a CDN set-up would.
 // --print prints instead the documents as the client sends them (its cache adds __typename to
 // every selection set below the root), which is what Apollo's manifest generator lists.
+// With APOLLO_CLIENT_AUTHORIZATION set, every request carries it as its Authorization header,
+// as an app's HttpLink would send its user's token.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -86,7 +88,11 @@ for (const [index, operations] of plan.clients.entries()) {
       sha256: (text) => createHash("sha256").update(text).digest("hex"),
       useGETForHashedQueries: true,
     }),
-    new HttpLink({ uri: url, fetch: recordingFetch(index) }),
+    new HttpLink({
+      uri: url,
+      fetch: recordingFetch(index),
+      headers: process.env.APOLLO_CLIENT_AUTHORIZATION ? { authorization: process.env.APOLLO_CLIENT_AUTHORIZATION } : {},
+    }),
   ]);
   const client = new ApolloClient({ link, cache: new InMemoryCache() });
   const outcomes = [];
