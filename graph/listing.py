@@ -16,6 +16,8 @@ from typing import LiteralString
 class Listing:
     """How to list one label: the match, the node projection, its filters and sort keys."""
 
+    # The row-ruled label (see graph.row_rules) the list pages through, if it is one.
+    label: LiteralString | None
     match: LiteralString
     projection: LiteralString
     filters: Mapping[str, LiteralString]
@@ -36,6 +38,8 @@ class Listing:
         if unknown:
             raise ValueError(f"unknown filters: {sorted(unknown)}")
         fragments = [self.filters[name] for name in sorted(filters)]
+        if self.label is not None:
+            fragments.append("@visible(" + self.label + ", n)")
         return ("WHERE " + " AND ".join(fragments)) if fragments else ""
 
     def page_query(self, filters: Mapping[str, object], sort: str, descending: bool) -> LiteralString:
@@ -45,15 +49,20 @@ class Listing:
         where = self.where(filters)
         if not filters and sort in self.index_ordered:
             where = "WHERE " + key + " IS NOT NULL"
+            if self.label is not None:
+                where += " AND @visible(" + self.label + ", n)"
         return "\n".join([self.match, where, order, self.projection])
 
-    def count_query(self, filters: Mapping[str, object]) -> LiteralString:
-        if not filters and self.count_all is not None:
+    def count_query(self, filters: Mapping[str, object], *, restricted: bool = False) -> LiteralString:
+        """The count of the list; ``restricted``: the caller sees only some of the label's rows,
+        so the counts store, which counts them all, cannot answer it."""
+        if not filters and self.count_all is not None and not restricted:
             return self.count_all
         return self.match + "\n" + self.where(filters) + "\nRETURN count(n) AS total"
 
 
 CUSTOMERS = Listing(
+    label="Customer",
     match="MATCH (n:Customer)",
     projection=(
         "OPTIONAL MATCH (n)-[:OWNED_BY]->(owner:Employee)\n"
@@ -73,6 +82,7 @@ CUSTOMERS = Listing(
 )
 
 ORDERS = Listing(
+    label="Order",
     match="MATCH (c:Customer)-[:PLACED]->(n:Order)",
     projection="RETURN n {.*, placed_at: toString(n.placed_at), customer_id: c.id} AS node",
     filters={
@@ -90,6 +100,7 @@ ORDERS = Listing(
 )
 
 PRODUCTS = Listing(
+    label=None,
     match="MATCH (n:Product)",
     projection="RETURN n {.*} AS node",
     filters={
@@ -102,6 +113,7 @@ PRODUCTS = Listing(
 )
 
 EMPLOYEES = Listing(
+    label=None,
     match="MATCH (n:Employee)-[:WORKS_IN]->(d:Department)",
     projection=(
         "OPTIONAL MATCH (n)-[:REPORTS_TO]->(m:Employee)\nRETURN n {.*, department_id: d.id, manager_id: m.id} AS node"
@@ -118,6 +130,7 @@ EMPLOYEES = Listing(
 )
 
 DEPARTMENTS = Listing(
+    label=None,
     match="MATCH (n:Department)",
     projection="RETURN n {.*} AS node",
     filters={
@@ -129,6 +142,7 @@ DEPARTMENTS = Listing(
 )
 
 INTERACTIONS = Listing(
+    label="Interaction",
     match="MATCH (c:Customer)-[:HAD]->(n:Interaction)-[:WITH]->(e:Employee)",
     projection="RETURN n {.*, at: toString(n.at), customer_id: c.id, employee_id: e.id} AS node",
     filters={
@@ -146,6 +160,7 @@ INTERACTIONS = Listing(
 )
 
 TICKETS = Listing(
+    label="Ticket",
     match="MATCH (c:Customer)-[:RAISED]->(n:Ticket)",
     projection=(
         "RETURN n {.*, opened_at: toString(n.opened_at), closed_at: toString(n.closed_at), customer_id: c.id} AS node"

@@ -27,6 +27,7 @@ from neo4j.exceptions import ClientError
 
 from graph.neo4j_errors import translated
 from graph.rows import Row, RowError, RowKind, TypedRows
+from graph.serves import refresh_serves
 
 # Rows per write transaction. Measured on the `bench` preset: 10,000 took 180-185 s where
 # 5,000 took 191-193 s and 20,000 took 208 s, in runs side by side.
@@ -118,7 +119,11 @@ class BulkLoader:
         concurrency: int = 2,
         on_progress: ProgressCallback | None = None,
         keep_rejections: int = 10_000,
+        refresh_derived: bool = True,
     ) -> None:
+        """``refresh_derived``: bring the derived ``SERVES`` relationships (``graph.serves``) in
+        line at the end of each load; a caller that loads in many small parts (the sync) turns
+        it off and calls ``refresh_serves`` once after the last."""
         if batch_size < 1 or concurrency < 1:
             raise ValueError("batch_size and concurrency must be at least 1")
         self._concurrency = concurrency
@@ -127,6 +132,7 @@ class BulkLoader:
         self._batch_size = batch_size
         self._on_progress = on_progress
         self._keep_rejections = keep_rejections
+        self._refresh_derived = refresh_derived
 
     async def load(self, stream: Iterable[tuple[RowKind, RawRows]]) -> LoadReport:
         report = LoadReport()
@@ -176,6 +182,8 @@ class BulkLoader:
                 kind_started = time.perf_counter()
                 await self._load_kind(kind, batches, kind_report, report)
                 kind_report.seconds = time.perf_counter() - kind_started
+        if self._refresh_derived:
+            await refresh_serves(self._driver, self._database)
         report.seconds = time.perf_counter() - started
         return report
 

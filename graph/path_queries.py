@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import LiteralString
 
+from graph.row_rules import RULED_LABELS
+
 MAX_HOPS = 10
 
 ENDPOINT_LABELS: Mapping[str, LiteralString] = {
@@ -57,24 +59,65 @@ RETURN found_from, found_to, [p IN paths | {
 """
 
 
-def shortest_paths_query(from_kind: str, to_kind: str, max_hops: int, *, all_shortest: bool) -> LiteralString:
+def shortest_paths_query(
+    from_kind: str, to_kind: str, max_hops: int, *, all_shortest: bool, restricted: bool = False
+) -> LiteralString:
     """The statement finding one shortest path (or all of them, up to ``$limit``) within ``max_hops``.
 
     Parameters: ``$from_id``, ``$to_id``, ``$limit``. Returns one row: whether each endpoint
     exists and the paths found. A path from a node to itself is that node alone (length 0).
+
+    ``restricted``: the caller sees only some rows (``graph.row_rules``), and a path may pass
+    only through nodes they see. Neo4j 5.26 cannot check a subquery inside the quantified
+    pattern of ``SHORTEST`` ("not in the slot configuration"), while ``shortestPath()`` checks
+    a predicate on all of a path's nodes during its search (the shortest path that satisfies
+    it, not the shortest path filtered afterwards); a path from a node to itself is then found
+    apart, as ``shortestPath()`` refuses one.
     """
     if not 1 <= max_hops <= MAX_HOPS:
         raise ValueError(f"max_hops must be between 1 and {MAX_HOPS}")
     from_label, to_label = ENDPOINT_LABELS[from_kind], ENDPOINT_LABELS[to_kind]
-    selector: LiteralString = "ALL SHORTEST" if all_shortest else "SHORTEST 1"
-    return (
-        "OPTIONAL MATCH (a:" + from_label + " {id: $from_id})\n"
-        "OPTIONAL MATCH (b:" + to_label + " {id: $to_id})\n"
-        "CALL (a, b) {\n"
-        "  WITH a, b WHERE a IS NOT NULL AND b IS NOT NULL\n"
-        "  MATCH p = " + selector + " (a)-[:" + PATH_RELATIONSHIPS + "]-{0," + HOP_BOUNDS[max_hops - 1] + "}(b)\n"
-        "  WITH p LIMIT $limit\n"
-        "  RETURN collect(p) AS paths\n"
-        "}\n"
-        "WITH a IS NOT NULL AS found_from, b IS NOT NULL AS found_to, paths" + _PATH_MAPS
+    endpoints: LiteralString = (
+        "OPTIONAL MATCH (a:" + from_label + " {id: $from_id})" + _visible(from_label, "a") + "\n"
+        "OPTIONAL MATCH (b:" + to_label + " {id: $to_id})" + _visible(to_label, "b") + "\n"
     )
+    if restricted:
+        function: LiteralString = "allShortestPaths" if all_shortest else "shortestPath"
+        search: LiteralString = (
+            "CALL (a, b) {\n"
+            "  CALL (a, b) {\n"
+            "    WITH a, b WHERE a IS NOT NULL AND a = b\n"
+            "    MATCH p = (a)\n"
+            "    RETURN p\n"
+            "    UNION\n"
+            "    WITH a, b WHERE a IS NOT NULL AND b IS NOT NULL AND a <> b\n"
+            "    MATCH p = "
+            + function
+            + "((a)-[:"
+            + PATH_RELATIONSHIPS
+            + "*1.."
+            + HOP_BOUNDS[max_hops - 1]
+            + "]-(b))\n"
+            "    WHERE @nodes(p)\n"
+            "    RETURN p\n"
+            "  }\n"
+            "  WITH p LIMIT $limit\n"
+            "  RETURN collect(p) AS paths\n"
+            "}\n"
+        )
+    else:
+        selector: LiteralString = "ALL SHORTEST" if all_shortest else "SHORTEST 1"
+        search = (
+            "CALL (a, b) {\n"
+            "  WITH a, b WHERE a IS NOT NULL AND b IS NOT NULL\n"
+            "  MATCH p = " + selector + " (a)-[:" + PATH_RELATIONSHIPS + "]-{0," + HOP_BOUNDS[max_hops - 1] + "}(b)\n"
+            "  WITH p LIMIT $limit\n"
+            "  RETURN collect(p) AS paths\n"
+            "}\n"
+        )
+    return endpoints + search + "WITH a IS NOT NULL AS found_from, b IS NOT NULL AS found_to, paths" + _PATH_MAPS
+
+
+def _visible(label: LiteralString, node: LiteralString) -> LiteralString:
+    """The row-rule mark for an endpoint of a ruled label (see ``graph.row_rules``)."""
+    return "@where(" + label + ", " + node + ")" if label in RULED_LABELS else ""

@@ -6,6 +6,10 @@ an employee's department and manager), so the API can follow them through other 
 lookups. Pages of relationships take ``$ids``, ``$skip`` and ``$limit`` and return, per
 parent, the ``page`` and the ``total`` (a degree count, answered without a scan).
 
+Reads of the row-ruled labels carry the marks of ``graph.row_rules`` (``@where``,
+``@visible``), which the store compiles into the caller's row rules; counts of them count the
+visible rows only.
+
 Times come back as ISO strings (``toString``): the Python driver takes about 40 microseconds
 to hydrate one Neo4j DateTime, ``graph.records`` well under one to parse its string.
 """
@@ -19,7 +23,7 @@ from typing import LiteralString
 # account owner is the neighbour a customer query asks for most.
 GET_CUSTOMERS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer {id: id})
+MATCH (c:Customer {id: id})@where(Customer, c)
 OPTIONAL MATCH (c)-[:OWNED_BY]->(owner:Employee)
 OPTIONAL MATCH (owner)-[:WORKS_IN]->(d:Department)
 OPTIONAL MATCH (owner)-[:REPORTS_TO]->(m:Employee)
@@ -29,7 +33,7 @@ RETURN id, c {.*, since: toString(c.since), owner_id: owner.id} AS node,
 
 GET_ORDERS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer)-[:PLACED]->(o:Order {id: id})
+MATCH (c:Customer)-[:PLACED]->(o:Order {id: id})@where(Order, o)
 RETURN id, o {.*, placed_at: toString(o.placed_at), customer_id: c.id} AS node
 """
 
@@ -56,13 +60,13 @@ RETURN id, d {.*} AS node
 
 GET_INTERACTIONS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer)-[:HAD]->(i:Interaction {id: id})-[:WITH]->(e:Employee)
+MATCH (c:Customer)-[:HAD]->(i:Interaction {id: id})-[:WITH]->(e:Employee)@where(Interaction, i)
 RETURN id, i {.*, at: toString(i.at), customer_id: c.id, employee_id: e.id} AS node
 """
 
 GET_TICKETS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer)-[:RAISED]->(t:Ticket {id: id})
+MATCH (c:Customer)-[:RAISED]->(t:Ticket {id: id})@where(Ticket, t)
 RETURN id, t {.*, opened_at: toString(t.opened_at), closed_at: toString(t.closed_at), customer_id: c.id} AS node
 """
 
@@ -76,19 +80,19 @@ RETURN id, t {.*, opened_at: toString(t.opened_at), closed_at: toString(t.closed
 # page's order): each order's lines and products; each interaction's employee and department.
 CUSTOMER_PAGES_MATCH: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer {id: id})"""
+MATCH (c:Customer {id: id})@where(Customer, c)"""
 
 CUSTOMER_ORDERS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:PLACED]->(o:Order)
+  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
   WITH o ORDER BY o.placed_at DESC, o.id SKIP $orders_skip LIMIT $orders_limit
   RETURN collect(o {.*, placed_at: toString(o.placed_at), customer_id: c.id}) AS orders_page
 }
-WITH *, COUNT { (c)-[:PLACED]->() } AS orders_total"""
+WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o) } AS orders_total"""
 
 CUSTOMER_ORDERS_WITH_LINES_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:PLACED]->(o:Order)
+  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
   WITH o ORDER BY o.placed_at DESC, o.id SKIP $orders_skip LIMIT $orders_limit
   CALL (o) {
     MATCH (o)-[line:CONTAINS]->(p:Product)
@@ -99,20 +103,20 @@ CALL (c) {
   RETURN collect(o {.*, placed_at: toString(o.placed_at), customer_id: c.id}) AS orders_page,
          collect(lines) AS orders_lines, collect(products) AS orders_products
 }
-WITH *, COUNT { (c)-[:PLACED]->() } AS orders_total"""
+WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o) } AS orders_total"""
 
 CUSTOMER_INTERACTIONS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:HAD]->(i:Interaction)
+  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i)
   WITH i ORDER BY i.at DESC, i.id SKIP $interactions_skip LIMIT $interactions_limit
   MATCH (i)-[:WITH]->(e:Employee)
   RETURN collect(i {.*, at: toString(i.at), customer_id: c.id, employee_id: e.id}) AS interactions_page
 }
-WITH *, COUNT { (c)-[:HAD]->() } AS interactions_total"""
+WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i) } AS interactions_total"""
 
 CUSTOMER_INTERACTIONS_WITH_PEOPLE_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:HAD]->(i:Interaction)
+  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i)
   WITH i ORDER BY i.at DESC, i.id SKIP $interactions_skip LIMIT $interactions_limit
   MATCH (i)-[:WITH]->(e:Employee)
   OPTIONAL MATCH (e)-[:WORKS_IN]->(d:Department)
@@ -121,16 +125,16 @@ CALL (c) {
          collect(e {.*, department_id: d.id, manager_id: m.id}) AS interactions_employees,
          collect(d {.*}) AS interactions_departments
 }
-WITH *, COUNT { (c)-[:HAD]->() } AS interactions_total"""
+WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i) } AS interactions_total"""
 
 CUSTOMER_TICKETS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:RAISED]->(t:Ticket)
+  MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t)
   WITH t ORDER BY t.opened_at DESC, t.id SKIP $tickets_skip LIMIT $tickets_limit
   RETURN collect(t {.*, opened_at: toString(t.opened_at), closed_at: toString(t.closed_at), customer_id: c.id})
          AS tickets_page
 }
-WITH *, COUNT { (c)-[:RAISED]->() } AS tickets_total"""
+WITH *, COUNT { (c)-[:RAISED]->(t)@where(Ticket, t) } AS tickets_total"""
 
 
 # The customer itself with its owner and the owner's department (as GET_CUSTOMERS reads them),
@@ -167,23 +171,23 @@ EMPLOYEE_INTERACTIONS: LiteralString = """
 UNWIND $ids AS id
 MATCH (e:Employee {id: id})
 CALL (e) {
-  MATCH (i:Interaction)-[:WITH]->(e)
+  MATCH (i:Interaction)-[:WITH]->(e)@where(Interaction, i)
   WITH i ORDER BY i.at DESC, i.id SKIP $skip LIMIT $limit
   MATCH (c:Customer)-[:HAD]->(i)
   RETURN collect(i {.*, at: toString(i.at), customer_id: c.id, employee_id: e.id}) AS page
 }
-RETURN id, page, COUNT { (e)<-[:WITH]-() } AS total
+RETURN id, page, COUNT { (e)<-[:WITH]-(i)@where(Interaction, i) } AS total
 """
 
 EMPLOYEE_ACCOUNTS: LiteralString = """
 UNWIND $ids AS id
 MATCH (e:Employee {id: id})
 CALL (e) {
-  MATCH (c:Customer)-[:OWNED_BY]->(e)
+  MATCH (c:Customer)-[:OWNED_BY]->(e)@where(Customer, c)
   WITH c ORDER BY c.name, c.id SKIP $skip LIMIT $limit
   RETURN collect(c {.*, since: toString(c.since), owner_id: e.id}) AS page
 }
-RETURN id, page, COUNT { (e)<-[:OWNED_BY]-() } AS total
+RETURN id, page, COUNT { (e)<-[:OWNED_BY]-(c)@where(Customer, c) } AS total
 """
 
 DEPARTMENT_EMPLOYEES: LiteralString = """
@@ -202,40 +206,40 @@ PRODUCT_ORDERS: LiteralString = """
 UNWIND $ids AS id
 MATCH (p:Product {id: id})
 CALL (p) {
-  MATCH (o:Order)-[:CONTAINS]->(p)
+  MATCH (o:Order)-[:CONTAINS]->(p)@where(Order, o)
   WITH o ORDER BY o.placed_at DESC, o.id SKIP $skip LIMIT $limit
   MATCH (c:Customer)-[:PLACED]->(o)
   RETURN collect(o {.*, placed_at: toString(o.placed_at), customer_id: c.id}) AS page
 }
-RETURN id, page, COUNT { (p)<-[:CONTAINS]-() } AS total
+RETURN id, page, COUNT { (p)<-[:CONTAINS]-(o)@where(Order, o) } AS total
 """
 
 # --- Short, bounded lists per parent (no paging needed) --------------------------------
 
 ORDER_LINES: LiteralString = """
 UNWIND $ids AS id
-MATCH (o:Order {id: id})-[line:CONTAINS]->(p:Product)
+MATCH (o:Order {id: id})-[line:CONTAINS]->(p:Product)@where(Order, o)
 WITH id, line, p ORDER BY p.id
 RETURN id, collect({order_id: id, product_id: p.id, quantity: line.quantity, price: line.price}) AS items
 """
 
 ORDER_STEPS: LiteralString = """
 UNWIND $ids AS id
-MATCH (o:Order {id: id})-[h:HANDLED_BY]->(e:Employee)
+MATCH (o:Order {id: id})-[h:HANDLED_BY]->(e:Employee)@where(Order, o)
 WITH id, h, e ORDER BY h.at
 RETURN id, collect({order_id: id, employee_id: e.id, step: h.step, at: toString(h.at)}) AS items
 """
 
 TICKET_HAND_OFFS: LiteralString = """
 UNWIND $ids AS id
-MATCH (t:Ticket {id: id})-[a:ASSIGNED_TO]->(e:Employee)
+MATCH (t:Ticket {id: id})-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t)
 WITH id, a, e ORDER BY a.at
 RETURN id, collect({ticket_id: id, employee_id: e.id, at: toString(a.at), by_id: a.by, reason: a.reason}) AS items
 """
 
 CUSTOMER_IDENTITIES: LiteralString = """
 UNWIND $ids AS id
-MATCH (:Customer {id: id})-[:KNOWN_AS]->(x:ExternalId)
+MATCH (c:Customer {id: id})-[:KNOWN_AS]->(x:ExternalId)@where(Customer, c)
 WITH id, x ORDER BY x.system, x.key
 RETURN id, collect({system: x.system, key: x.key, owner_id: id}) AS items
 """

@@ -7,7 +7,9 @@ Vendor errors are translated at this edge into the project's own errors.
 
 ``within(budget)`` gives the same store for one request: each statement then waits for one of
 the request's statement slots and gets the time left before its deadline as the Neo4j
-transaction timeout (see ``domain.budget``).
+transaction timeout (see ``domain.budget``). ``seeing(scope, caller_id)`` gives it the
+caller's row rules: every statement passes through ``RowScope.compile`` on its way out, so
+the rules are part of the Cypher itself (see ``graph.row_rules``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from graph.model import (
 )
 from graph.neo4j_errors import translated
 from graph.records import Convert
+from graph.row_rules import UNRESTRICTED, RowScope
 
 T = TypeVar("T")
 
@@ -131,14 +134,27 @@ class Entity(Enum):
 class Neo4jGraphStore:
     """Batched reads of the customer graph; see the module docstring."""
 
-    def __init__(self, driver: AsyncDriver, database: str, budget: RequestBudget | None = None) -> None:
+    def __init__(
+        self,
+        driver: AsyncDriver,
+        database: str,
+        budget: RequestBudget | None = None,
+        scope: RowScope = UNRESTRICTED,
+        caller_id: str | None = None,
+    ) -> None:
         self._driver = driver
         self._database = database
         self._budget = budget
+        self.scope = scope
+        self._caller_id = caller_id
 
     def within(self, budget: RequestBudget) -> Neo4jGraphStore:
         """This store for one request: its statements bounded by the request's budget."""
-        return Neo4jGraphStore(self._driver, self._database, budget)
+        return Neo4jGraphStore(self._driver, self._database, budget, self.scope, self._caller_id)
+
+    def seeing(self, scope: RowScope, caller_id: str | None) -> Neo4jGraphStore:
+        """This store reading only the rows ``scope`` lets the caller (an employee id, if any) see."""
+        return Neo4jGraphStore(self._driver, self._database, self._budget, scope, caller_id)
 
     async def read(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         """Run one read statement and return its records as mappings.
@@ -149,6 +165,9 @@ class Neo4jGraphStore:
         throughput. The driver retries only managed transactions, so a read that fails with a
         retryable error (a cluster member going away) is retried here, once.
         """
+        query = self.scope.compile(query)
+        if self.scope.uses_caller:
+            parameters["caller_id"] = self._caller_id
         if self._budget is None:
             return await self._read(query, parameters, None)
         async with self._budget.statements:
@@ -302,12 +321,14 @@ class Neo4jGraphStore:
         self, entity: Entity, filters: Mapping[str, object], sort: str, descending: bool, skip: int, limit: int
     ) -> list[Any]:
         spec, convert = entity.value
-        rows = await self.read(spec.page_query(filters, sort, descending), **filters, skip=skip, limit=limit)
+        query = spec.page_query(filters, sort, descending)
+        rows = await self.read(query, **filters, skip=skip, limit=limit)
         return [convert(row["node"]) for row in rows]
 
     async def count_nodes(self, entity: Entity, filters: Mapping[str, object]) -> int:
         spec, _ = entity.value
-        rows = await self.read(spec.count_query(filters), **filters)
+        restricted = spec.label is not None and self.scope.restricts(spec.label)
+        rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
         return int(rows[0]["total"])
 
     async def _lookup(self, query: LiteralString, ids: Sequence[str], convert: Convert[T]) -> list[T | None]:

@@ -4,7 +4,8 @@ Per-entity traces take ``$ids`` (a DataLoader's batch) and return one row per id
 so one statement serves a whole query level. Ordering, filtering, paging and aggregation run
 in Neo4j: a journey is a ``UNION ALL`` of event kinds sorted once, counted and sliced there.
 Optional filters are parameters that are ``null`` when not given, so each query has one text.
-Waits are ``duration.inSeconds(...)`` as float seconds. Shortest paths live in
+Waits are ``duration.inSeconds(...)`` as float seconds. Reads of row-ruled labels carry the
+marks of ``graph.row_rules``: a trace counts and shows only what the caller may see. Shortest paths live in
 ``graph.path_queries`` (their hop bound is part of the pattern text).
 """
 
@@ -16,33 +17,33 @@ from typing import LiteralString
 # and closed. Ties at one instant sort by kind (the order of JourneyEventKind), then subject id.
 JOURNEYS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer {id: id})
+MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:PLACED]->(o:Order)
+    MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
     RETURN o.placed_at AS at, 'ORDER_PLACED' AS kind, 0 AS rank, o.id AS ref, null AS e, o.id AS order_id,
            null AS ticket_id, null AS interaction_id, null AS step, null AS channel, o.status AS detail, null AS by_id
     UNION ALL
-    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o)
     RETURN h.at AS at, 'ORDER_STEP' AS kind, 1 AS rank, o.id AS ref, e, o.id AS order_id,
            null AS ticket_id, null AS interaction_id, h.step AS step, null AS channel, null AS detail, null AS by_id
     UNION ALL
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i)
     RETURN i.at AS at, 'INTERACTION' AS kind, 2 AS rank, i.id AS ref, e, null AS order_id,
            null AS ticket_id, i.id AS interaction_id, null AS step, i.channel AS channel, i.summary AS detail,
            null AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)
+    MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t)
     RETURN t.opened_at AS at, 'TICKET_OPENED' AS kind, 3 AS rank, t.id AS ref, null AS e, null AS order_id,
            t.id AS ticket_id, null AS interaction_id, null AS step, null AS channel, t.subject AS detail,
            null AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t)
     RETURN a.at AS at, 'TICKET_HANDED_OFF' AS kind, 4 AS rank, t.id AS ref, e, null AS order_id,
            t.id AS ticket_id, null AS interaction_id, null AS step, null AS channel, a.reason AS detail,
            a.by AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket) WHERE t.closed_at IS NOT NULL
+    MATCH (c)-[:RAISED]->(t:Ticket) WHERE t.closed_at IS NOT NULL AND @visible(Ticket, t)
     CALL (t) {
       OPTIONAL MATCH (t)-[a:ASSIGNED_TO]->(holder:Employee) WHERE a.at <= t.closed_at
       WITH holder ORDER BY a.at DESC LIMIT 1
@@ -84,16 +85,16 @@ RETURN id, total, page, employees, departments, c {.*, since: toString(c.since),
 # summed per department. Account ownership counts as a touch without a time.
 CUSTOMER_CONTACTS: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer {id: id})
+MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i)
     RETURN e, 1 AS interactions, 0 AS order_steps, 0 AS hand_offs, 0 AS owner, i.at AS at
     UNION ALL
-    MATCH (c)-[:PLACED]->(:Order)-[h:HANDLED_BY]->(e:Employee)
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o)
     RETURN e, 0 AS interactions, 1 AS order_steps, 0 AS hand_offs, 0 AS owner, h.at AS at
     UNION ALL
-    MATCH (c)-[:RAISED]->(:Ticket)-[a:ASSIGNED_TO]->(e:Employee)
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t)
     RETURN e, 0 AS interactions, 0 AS order_steps, 1 AS hand_offs, 0 AS owner, a.at AS at
     UNION ALL
     MATCH (c)-[:OWNED_BY]->(e:Employee)
@@ -130,16 +131,16 @@ RETURN id, employees, departments
 # formula. Each contact counts its kind's weight, halved for every $half_life_days of age.
 CUSTOMER_FAMILIARITY: LiteralString = """
 UNWIND $ids AS id
-MATCH (c:Customer {id: id})
+MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee) WHERE i.at <= $as_of
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee) WHERE i.at <= $as_of AND @visible(Interaction, i)
     RETURN e, 'INTERACTION' AS via, i.at AS at
     UNION ALL
-    MATCH (c)-[:PLACED]->(:Order)-[h:HANDLED_BY]->(e:Employee) WHERE h.at <= $as_of
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee) WHERE h.at <= $as_of AND @visible(Order, o)
     RETURN e, 'ORDER_STEP' AS via, h.at AS at
     UNION ALL
-    MATCH (c)-[:RAISED]->(:Ticket)-[a:ASSIGNED_TO]->(e:Employee) WHERE a.at <= $as_of
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee) WHERE a.at <= $as_of AND @visible(Ticket, t)
     RETURN e, 'HAND_OFF' AS via, a.at AS at
     UNION ALL
     MATCH (c)-[:OWNED_BY]->(e:Employee)
@@ -170,7 +171,7 @@ RETURN id, experts
 # A ticket's hops as of $as_of: each waits until the next hop, the close, or $as_of.
 HAND_OFF_CHAINS: LiteralString = """
 UNWIND $ids AS id
-MATCH (t:Ticket {id: id})
+MATCH (t:Ticket {id: id})@where(Ticket, t)
 WITH id, t, CASE WHEN t.closed_at <= $as_of THEN t.closed_at END AS closed_at
 CALL (t) {
   OPTIONAL MATCH (t)-[a:ASSIGNED_TO]->(e:Employee) WHERE a.at <= $as_of
@@ -197,7 +198,7 @@ UNWIND $ids AS id
 MATCH (d:Department {id: id})
 CALL (d) {
   MATCH (d)<-[:WORKS_IN]-(:Employee)<-[a:ASSIGNED_TO]-(t:Ticket)
-  WHERE a.by IS NOT NULL AND a.at <= $as_of
+  WHERE a.by IS NOT NULL AND a.at <= $as_of AND @visible(Ticket, t)
     AND ($at_from IS NULL OR a.at >= $at_from) AND ($at_to IS NULL OR a.at < $at_to)
   MATCH (:Employee {id: a.by})-[:WORKS_IN]->(other:Department)
   WHERE other <> d
@@ -217,7 +218,7 @@ CALL (d) {
   MATCH (d)<-[:WORKS_IN]-(giver:Employee)<-[:ASSIGNED_TO]-(t:Ticket)
   WITH DISTINCT giver, t
   MATCH (t)-[a:ASSIGNED_TO]->(:Employee)-[:WORKS_IN]->(other:Department)
-  WHERE a.by = giver.id AND other <> d AND a.at <= $as_of
+  WHERE a.by = giver.id AND other <> d AND a.at <= $as_of AND @visible(Ticket, t)
     AND ($at_from IS NULL OR a.at >= $at_from) AND ($at_to IS NULL OR a.at < $at_to)
   CALL (t, a) {
     OPTIONAL MATCH (t)-[next:ASSIGNED_TO]->() WHERE next.at > a.at AND next.at <= $as_of
@@ -245,7 +246,7 @@ CALL () {
   MATCH (t:Ticket) WHERE t.closed_at > $as_of
   RETURN t
 }
-WITH t WHERE t.opened_at <= $as_of AND (t.closed_at IS NULL OR t.closed_at > $as_of)
+WITH t WHERE t.opened_at <= $as_of AND (t.closed_at IS NULL OR t.closed_at > $as_of) AND @visible(Ticket, t)
 MATCH (c:Customer)-[:RAISED]->(t)
 WHERE $tiers IS NULL OR c.tier IN $tiers
 CALL (t) {
@@ -289,7 +290,7 @@ RETURN size(rows) AS total, rows[$skip..$skip + $limit] AS page
 # 'month'), in the order's currency. Cancelled orders are left out.
 DEMAND_BY_PRODUCT: LiteralString = """
 MATCH (o:Order)
-WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED'
+WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED' AND @visible(Order, o)
 MATCH (o)-[line:CONTAINS]->(p:Product)
 WITH date.truncate($unit, o.placed_at) AS period, p.id AS key, o.currency AS currency, o, line
 RETURN period, key, currency, count(DISTINCT o) AS orders, sum(line.quantity) AS units,
@@ -299,7 +300,7 @@ ORDER BY period, key, currency
 
 DEMAND_BY_TIER: LiteralString = """
 MATCH (o:Order)
-WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED'
+WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED' AND @visible(Order, o)
 MATCH (c:Customer)-[:PLACED]->(o)-[line:CONTAINS]->(:Product)
 WITH date.truncate($unit, o.placed_at) AS period, c.tier AS key, o.currency AS currency, o, line
 RETURN period, key, currency, count(DISTINCT o) AS orders, sum(line.quantity) AS units,
@@ -310,7 +311,7 @@ ORDER BY period, key, currency
 # A department's demand: the orders whose steps its people handled, their units and revenue.
 DEMAND_BY_DEPARTMENT: LiteralString = """
 MATCH (o:Order)
-WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED'
+WHERE o.placed_at >= $at_from AND o.placed_at < $at_to AND o.status <> 'CANCELLED' AND @visible(Order, o)
 CALL (o) {
   MATCH (o)-[line:CONTAINS]->(:Product)
   RETURN sum(line.quantity) AS units, sum(line.quantity * line.price) AS revenue

@@ -154,7 +154,9 @@ class Neo4jTraceStore:
     async def shortest_paths(
         self, from_kind: str, from_id: str, to_kind: str, to_id: str, max_hops: int, *, all_shortest: bool, limit: int
     ) -> PathSearch:
-        query = path_queries.shortest_paths_query(from_kind, to_kind, max_hops, all_shortest=all_shortest)
+        query = path_queries.shortest_paths_query(
+            from_kind, to_kind, max_hops, all_shortest=all_shortest, restricted=bool(self._store.scope.restricted)
+        )
         rows = await self._store.read(query, from_id=from_id, to_id=to_id, limit=limit)
         row = rows[0]
         return PathSearch(row["found_from"], row["found_to"], [_path(item) for item in row["paths"]])

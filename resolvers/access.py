@@ -46,6 +46,7 @@ from graphql.language import VariableNode
 from graphql.validation import ValidationContext, ValidationRule
 
 from domain.access import Access, ForbiddenError, Grants, MaskMode, Policy
+from graph.row_rules import RULED_LABELS, PatternError, parse_pattern
 
 FORBIDDEN: Final = ForbiddenError.code
 # Fields every authenticated caller may select: what a schema says of itself, what a gateway
@@ -99,10 +100,26 @@ def policy_problems(policy: Policy, schema: GraphQLSchema) -> list[PolicyProblem
             if message is not None:
                 problems.append(PolicyProblem(role.name, "mask", entry, message))
         for label in sorted(role.rows):
-            if label not in labels:
-                message = f"'{label}' is not a graph label; row rules apply to {', '.join(sorted(labels))}"
+            message = _row_rule_problem(label, role.rows[label].patterns, labels)
+            if message is not None:
                 problems.append(PolicyProblem(role.name, "rows", label, message))
     return problems
+
+
+def _row_rule_problem(label: str, patterns: tuple[str, ...], labels: frozenset[str]) -> str | None:
+    if label not in labels:
+        return f"'{label}' is not a graph label; row rules apply to {', '.join(sorted(RULED_LABELS))}"
+    if label not in RULED_LABELS:
+        return f"rows of '{label}' cannot be ruled; row rules apply to {', '.join(sorted(RULED_LABELS))}"
+    for pattern in patterns:
+        try:
+            parsed = parse_pattern(pattern)
+        except PatternError as error:
+            return f"'{pattern}': {error}"
+        unknown = sorted({hop.label for hop in parsed.hops if hop.label is not None} - labels)
+        if unknown:
+            return f"'{pattern}': {', '.join(unknown)} is not a graph label"
+    return None
 
 
 def _object_type(schema: GraphQLSchema, name: str) -> GraphQLObjectType | GraphQLInterfaceType | None:

@@ -2,7 +2,8 @@
 
 ``caller`` and ``access`` are who the request runs as and what the policy lets them see; they
 have no defaults, so nothing builds a context without deciding that (``Access.unrestricted()``
-for scripts and tests that are not about access).
+for scripts and tests that are not about access). The store given is narrowed to the rows the
+access lets the caller see.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import strawberry
 
 from domain.access import Access, Caller
 from domain.budget import RequestBudget
+from graph.row_rules import row_scope
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
 from graph.trace_store import Neo4jTraceStore
@@ -49,6 +51,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.caller = self.access.caller
+        # The caller's row rules go into every statement the store sends (graph.row_rules).
+        self.store = self.store.seeing(row_scope(self.access.row_rules), self.caller.employee_id)
         self.loaders = Loaders(self.store)
         self.trace = Neo4jTraceStore(self.store)
         self.trace_loaders = TraceLoaders(self.trace)

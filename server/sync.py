@@ -23,6 +23,7 @@ from neo4j import AsyncDriver
 
 from graph.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
 from graph.rows import ROW_KINDS, RowKind
+from graph.serves import refresh_serves
 from server.bootstrap import connected_graph
 from server.progress import LoadProgress
 from server.settings import Settings
@@ -48,7 +49,7 @@ async def sync_sources(
     unknown = set(kinds or ()) - {kind.name for kind in ROW_KINDS}
     if unknown:
         raise ValueError(f"unknown row kinds: {', '.join(sorted(unknown))}")
-    loader = BulkLoader(driver, database, batch_size=batch_size)
+    loader = BulkLoader(driver, database, batch_size=batch_size, refresh_derived=False)
     report = LoadReport()
     for kind in ROW_KINDS:
         if kinds is not None and kind.name not in kinds:
@@ -56,6 +57,8 @@ async def sync_sources(
         for source in sources:
             if kind.name in source.exports:
                 await _sync_kind(source, kind, loader, report, batch_size, on_progress)
+    # Once, after every kind: the relationships row rules read (see graph.serves).
+    await refresh_serves(driver, database)
     report.seconds = sum(kind_report.seconds for kind_report in report.kinds)
     return report
 
