@@ -159,10 +159,14 @@ async def test_through_the_gateway_a_caller_gets_no_more_than_from_us(
     gateway: Running, demo_graph: AsyncDriver
 ) -> None:
     refused = await _as(gateway, "{ topLoyaltyMembers { id email } }", bearer("back_office"))
-    allowed = await _as(gateway, "{ topLoyaltyMembers { id name } }", bearer("back_office"))
+    allowed = await _as(gateway, "{ topLoyaltyMembers { id name } }", bearer("analyst"))
+    # The head of the company handled no order step: as back office, they see none of the members.
+    hidden = await _as(gateway, "{ topLoyaltyMembers { id name } }", bearer("back_office", subject="E0001"))
     anonymous = await _as(gateway, "{ customers(first: 1) { nodes { id } } }", {})
 
     assert [error["extensions"]["code"] for error in refused["errors"]] == ["FORBIDDEN"]
     assert "@" not in json.dumps(refused.get("data"))  # no email reached the caller
     assert "errors" not in allowed and len(allowed["data"]["topLoyaltyMembers"]) == 3
+    names = [member["name"] for member in allowed["data"]["topLoyaltyMembers"]]
+    assert not any(name in json.dumps(hidden) for name in names), hidden
     assert anonymous.get("data") in (None, {"customers": None}) and anonymous["errors"]

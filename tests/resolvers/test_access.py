@@ -21,6 +21,8 @@ from graphql import parse
 from neo4j import AsyncDriver
 
 from domain.access import REDACTED_TEXT
+from graph.demo_callers import demo_callers
+from graph.store import Neo4jGraphStore
 from resolvers import inputs
 from resolvers.access import FILTERED_FIELDS, ReadCheck
 from resolvers.enums import DepartmentKind
@@ -70,14 +72,22 @@ async def test_an_operation_reading_what_the_roles_may_not_is_refused_before_any
     assert legacy.status_code == 200 and legacy.json() == refused.json()
 
 
-async def test_what_the_roles_read_runs(http: httpx.AsyncClient) -> None:
-    query = '{ customer(id: "C000001") { id name } orders(first: 2) { nodes { id total customer { name } } } }'
+async def test_what_the_roles_read_runs(http: httpx.AsyncClient, demo_graph: AsyncDriver) -> None:
+    # A warehouse employee who handled order steps: back office sees the orders their department handled.
+    warehouse = (await demo_callers(Neo4jGraphStore(demo_graph, "neo4j")))["back_office"].employee_id
+    query = "{ orders(first: 2) { nodes { id total customer { id name } } } }"
 
-    body = (await ask(http, query, "back_office")).json()
+    body = (await http.post("/graphql", json={"query": query}, headers=bearer("back_office", subject=warehouse))).json()
+    customer_id = body["data"]["orders"]["nodes"][0]["customer"]["id"]
+    lookup = f'{{ customer(id: "{customer_id}") {{ id name }} }}'
+    customer = await http.post("/graphql", json={"query": lookup}, headers=bearer("back_office", subject=warehouse))
 
     assert "errors" not in body, body
-    assert body["data"]["customer"]["id"] == "C000001"
     assert len(body["data"]["orders"]["nodes"]) == 2
+    assert customer.json() == {
+        "data": {"customer": {"id": customer_id, "name": body["data"]["orders"]["nodes"][0]["customer"]["name"]}},
+        "extensions": customer.json()["extensions"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -141,7 +141,9 @@ async def test_nested_lists_both_ways_leave_hidden_rows_out_of_pages_and_totals(
 
 async def test_entities_behind_the_gateway_are_null_when_hidden(empty_graph: AsyncDriver) -> None:
     await world().load(empty_graph)
-    query = """query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Customer { id } ... on Ticket { id } } }"""
+    query = """query($reps: [_Any!]!) {
+      _entities(representations: $reps) { ... on Customer { id } ... on Ticket { id } }
+    }"""
     reps = [
         {"__typename": "Customer", "id": "C-SEEN"},
         {"__typename": "Customer", "id": "C-HIDDEN"},
