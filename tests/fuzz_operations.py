@@ -10,7 +10,7 @@ short fuzz in ``tests/hostile`` and the long one in ``bench/fuzz_bench.py``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -23,6 +23,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLList,
     GraphQLSchema,
     NamedTypeNode,
     NameNode,
@@ -72,8 +73,23 @@ _ID_FORMATS = {
 }
 
 
+IdPools = Mapping[str, Sequence[str]]  # ids to draw from, by kind ("customer", "order", ...)
+
+
+def _has_ids(kind: str, pools: IdPools) -> bool:
+    return bool(pools.get(kind)) or kind in _ID_FORMATS
+
+
+def _pooled_id(kind: str, pools: IdPools, *, careful: bool) -> st.SearchStrategy[str]:
+    """An id of ``kind``: from its pool when there is one, else one of the demo company's."""
+    if pools.get(kind):
+        return st.sampled_from(list(pools[kind]))
+    pattern, count = _ID_FORMATS[kind]
+    return st.integers(1, count if careful else count + 5).map(pattern.format)
+
+
 def _realistic(
-    argument: str, field: str, type_name: str, *, careful: bool
+    argument: str, field: str, type_name: str, *, careful: bool, pools: IdPools
 ) -> st.SearchStrategy[graphql.ValueNode] | None:
     """A value a real client would likely send for this argument, or None to keep the generated one.
 
@@ -81,12 +97,36 @@ def _realistic(
     """
     if type_name.rstrip("!") == "ID":
         kind = argument.removesuffix("Id") if argument.endswith("Id") else field
+        if pools.get(kind):
+            return st.sampled_from(list(pools[kind])).map(nodes.String)
         if kind in _ID_FORMATS:
             pattern, count = _ID_FORMATS[kind]
             top = count if careful else count + 5
             return st.integers(1, top).map(lambda number: nodes.String(pattern.format(number)))
+    if careful and type_name == "TimeWindow!":  # a required window (demand's) with both ends, in order
+        return (
+            st.lists(_RECENT, min_size=2, max_size=2, unique=True)
+            .map(sorted)
+            .map(
+                lambda ends: nodes.Object(
+                    [
+                        _field(name, nodes.String(end.isoformat()))
+                        for name, end in zip(("from", "to"), ends, strict=True)
+                    ]
+                )
+            )
+        )
     if careful and argument in ("last", "before"):
         return st.just(graphql.NullValueNode())
+    if type_name.rstrip("!") == "EntityRef" and pools:  # {kind, id}, from the pools where there are some
+        return st.sampled_from(sorted(_ID_FORMATS)).flatmap(
+            lambda kind: st.builds(
+                lambda value: nodes.Object(
+                    [_field("kind", nodes.Enum(kind.upper())), _field("id", nodes.String(value))]
+                ),
+                _pooled_id(kind, pools, careful=careful),
+            )
+        )
     if type_name.rstrip("!") == "EntityRef":  # {kind, id} of an entity that exists
         return st.tuples(st.sampled_from(sorted(_ID_FORMATS)), st.integers(1, 40)).map(
             lambda drawn: nodes.Object(
@@ -151,6 +191,19 @@ def _representations() -> st.SearchStrategy[graphql.ValueNode]:
     return st.one_of(proper, proper, proper, anything, st.text(max_size=10).map(nodes.String))
 
 
+def _pooled_representations(
+    pools: IdPools, entity_types: Sequence[str], *, careful: bool
+) -> st.SearchStrategy[graphql.ValueNode]:
+    """Representations of entities of ``entity_types``, by ids from the pools where there are some."""
+    kinds = [name for name in entity_types if _has_ids(name.lower(), pools)]
+    return st.sampled_from(kinds).flatmap(
+        lambda name: st.builds(
+            lambda value: nodes.Object([_field("__typename", nodes.String(name)), _field("id", nodes.String(value))]),
+            _pooled_id(name.lower(), pools, careful=careful),
+        )
+    )
+
+
 SCALARS = {
     "DateTime": _date_times().map(nodes.String),
     "Date": st.dates().map(nodes.String),
@@ -170,11 +223,12 @@ _JSON = st.recursive(
 class _Rewrite(Visitor):
     """Turns literal arguments into variables, adds aliases, moves selection sets into fragments."""
 
-    def __init__(self, draw: st.DrawFn, type_info: TypeInfo, *, careful: bool) -> None:
+    def __init__(self, draw: st.DrawFn, type_info: TypeInfo, *, careful: bool, pools: IdPools) -> None:
         super().__init__()
         self._draw = draw
         self._type_info = type_info
         self._careful = careful
+        self._pools = pools
         self.variable_definitions: list[VariableDefinitionNode] = []
         self.variables: dict[str, Any] = {}
         self.fragments: list[FragmentDefinitionNode] = []
@@ -189,9 +243,9 @@ class _Rewrite(Visitor):
         if argument is None or isinstance(node.value, VariableNode):
             return None
         field = self._fields[-1] if self._fields else ""
-        likely = _realistic(node.name.value, field, str(argument.type), careful=self._careful)
+        likely = _realistic(node.name.value, field, str(argument.type), careful=self._careful, pools=self._pools)
         use_likely = likely is not None and (self._careful or self._draw(st.integers(0, 3)) > 0)
-        literal = self._draw(likely) if likely is not None and use_likely else node.value
+        literal = self._draw(likely) if likely is not None and use_likely else self._pooled(node.value, argument.type)
         if not self._draw(st.booleans()):
             return None if literal is node.value else ArgumentNode(name=node.name, value=literal)
         name = f"v{len(self.variable_definitions)}"
@@ -204,6 +258,29 @@ class _Rewrite(Visitor):
             VariableDefinitionNode(variable=variable, type=parse_type(str(argument.type)), directives=())
         )
         return ArgumentNode(name=node.name, value=variable)
+
+    def _pooled(self, value: graphql.ValueNode, input_type: graphql.GraphQLInputType) -> graphql.ValueNode:
+        """``value`` with the ids its input objects hold (``filter: {customerId: ...}``) drawn from the pools."""
+        named = get_named_type(input_type)
+        if not self._pools:
+            return value
+        if isinstance(value, graphql.ListValueNode) and isinstance(graphql.get_nullable_type(input_type), GraphQLList):
+            inner = graphql.get_nullable_type(input_type).of_type
+            return graphql.ListValueNode(values=tuple(self._pooled(item, inner) for item in value.values))
+        if not isinstance(value, graphql.ObjectValueNode) or not isinstance(named, graphql.GraphQLInputObjectType):
+            return value
+        fields = []
+        for item in value.fields:
+            definition = named.fields.get(item.name.value)
+            kind = item.name.value.removesuffix("Id")
+            if definition is not None and get_named_type(definition.type).name == "ID" and self._pools.get(kind):
+                drawn = self._draw(st.sampled_from(list(self._pools[kind])))
+                fields.append(_field(item.name.value, nodes.String(drawn)))
+            elif definition is not None:
+                fields.append(_field(item.name.value, self._pooled(item.value, definition.type)))
+            else:
+                fields.append(item)
+        return graphql.ObjectValueNode(fields=tuple(fields))
 
     def leave_field(self, node: FieldNode, *_: Any) -> FieldNode | None:
         self._fields.pop()
@@ -236,6 +313,26 @@ class _Rewrite(Visitor):
         )
 
 
+class _SelectIds(Visitor):
+    """Adds ``id`` to every selection set of a type that has one: each entity then shows which it is."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self._type_info = type_info
+
+    def enter_selection_set(self, node: SelectionSetNode, *_: Any) -> SelectionSetNode | None:
+        parent = self._type_info.get_parent_type()
+        if not isinstance(parent, graphql.GraphQLObjectType) or "id" not in parent.fields:
+            return None
+        if any(
+            isinstance(item, FieldNode) and item.alias is None and item.name.value == "id" for item in node.selections
+        ):
+            return None
+        return SelectionSetNode(
+            selections=(FieldNode(name=NameNode(value="id"), arguments=(), directives=()), *node.selections)
+        )
+
+
 class _LeaveOut(Visitor):
     def __init__(self, names: frozenset[str]) -> None:
         super().__init__()
@@ -253,21 +350,32 @@ def operations(
     careful: bool = False,
     fields: Sequence[str] | None = None,
     leave_out: Sequence[str] = (),
+    ids: IdPools | None = None,
+    entity_types: Sequence[str] = ENTITIES,
+    select_ids: bool = False,
 ) -> Operation:
     """A generated query, rewritten with variables, aliases and fragments (see the module docstring).
 
     ``careful``: arguments get a likely value wherever one is known (ids that exist, small
     pages, valid cursors) and variables always the argument's value, as a well-behaved client
     sends; ``fields`` are the root fields to choose from; fields named in ``leave_out`` are
-    dropped wherever they occur.
+    dropped wherever they occur. ``ids``: the ids to ask for, by kind (``"customer"``, ...),
+    wherever an argument, an input field, an ``EntityRef`` or an entity representation takes an
+    id of that kind; representations then name only ``entity_types``. ``select_ids``: every
+    selection set of a type with an ``id`` selects it too.
     """
     scalars = CAREFUL_SCALARS if careful else SCALARS
+    if ids:
+        scalars = {**scalars, "_Any": _pooled_representations(ids, entity_types, careful=careful)}
     strategy = gql_st.queries(schema, fields=fields, custom_scalars=scalars, print_ast=lambda tree: tree)
     document: DocumentNode = draw(strategy)
     if leave_out:
         document = visit(document, _LeaveOut(frozenset(leave_out)))
+    if select_ids:
+        ids_info = TypeInfo(schema)
+        document = visit(document, TypeInfoVisitor(ids_info, _SelectIds(ids_info)))
     type_info = TypeInfo(schema)
-    rewrite = _Rewrite(draw, type_info, careful=careful)
+    rewrite = _Rewrite(draw, type_info, careful=careful, pools=ids or {})
     rewritten = visit(document, TypeInfoVisitor(type_info, rewrite))
     operation = rewritten.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
