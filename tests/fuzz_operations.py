@@ -89,7 +89,7 @@ def _pooled_id(kind: str, pools: IdPools, *, careful: bool) -> st.SearchStrategy
 
 
 def _realistic(
-    argument: str, field: str, type_name: str, *, careful: bool, pools: IdPools
+    argument: str, field: str, type_name: str, *, careful: bool, pools: IdPools, max_page: int = 30
 ) -> st.SearchStrategy[graphql.ValueNode] | None:
     """A value a real client would likely send for this argument, or None to keep the generated one.
 
@@ -137,7 +137,7 @@ def _realistic(
             )
         )
     if argument in ("first", "last") and type_name.rstrip("!") == "Int":
-        return st.integers(1, 30).map(nodes.Int)
+        return st.integers(1, max_page).map(nodes.Int)
     if argument == "maxHops":
         return st.integers(1, 6).map(nodes.Int)
     if argument in ("after", "before"):
@@ -223,8 +223,9 @@ _JSON = st.recursive(
 class _Rewrite(Visitor):
     """Turns literal arguments into variables, adds aliases, moves selection sets into fragments."""
 
-    def __init__(self, draw: st.DrawFn, type_info: TypeInfo, *, careful: bool, pools: IdPools) -> None:
+    def __init__(self, draw: st.DrawFn, type_info: TypeInfo, *, careful: bool, pools: IdPools, max_page: int) -> None:
         super().__init__()
+        self._max_page = max_page
         self._draw = draw
         self._type_info = type_info
         self._careful = careful
@@ -243,7 +244,14 @@ class _Rewrite(Visitor):
         if argument is None or isinstance(node.value, VariableNode):
             return None
         field = self._fields[-1] if self._fields else ""
-        likely = _realistic(node.name.value, field, str(argument.type), careful=self._careful, pools=self._pools)
+        likely = _realistic(
+            node.name.value,
+            field,
+            str(argument.type),
+            careful=self._careful,
+            pools=self._pools,
+            max_page=self._max_page,
+        )
         use_likely = likely is not None and (self._careful or self._draw(st.integers(0, 3)) > 0)
         literal = self._draw(likely) if likely is not None and use_likely else self._pooled(node.value, argument.type)
         if not self._draw(st.booleans()):
@@ -353,6 +361,7 @@ def operations(
     ids: IdPools | None = None,
     entity_types: Sequence[str] = ENTITIES,
     select_ids: bool = False,
+    max_page: int = 30,
 ) -> Operation:
     """A generated query, rewritten with variables, aliases and fragments (see the module docstring).
 
@@ -362,7 +371,8 @@ def operations(
     dropped wherever they occur. ``ids``: the ids to ask for, by kind (``"customer"``, ...),
     wherever an argument, an input field, an ``EntityRef`` or an entity representation takes an
     id of that kind; representations then name only ``entity_types``. ``select_ids``: every
-    selection set of a type with an ``id`` selects it too.
+    selection set of a type with an ``id`` selects it too. ``max_page``: the largest ``first``
+    or ``last`` asked for.
     """
     scalars = CAREFUL_SCALARS if careful else SCALARS
     if ids:
@@ -375,7 +385,7 @@ def operations(
         ids_info = TypeInfo(schema)
         document = visit(document, TypeInfoVisitor(ids_info, _SelectIds(ids_info)))
     type_info = TypeInfo(schema)
-    rewrite = _Rewrite(draw, type_info, careful=careful, pools=ids or {})
+    rewrite = _Rewrite(draw, type_info, careful=careful, pools=ids or {}, max_page=max_page)
     rewritten = visit(document, TypeInfoVisitor(type_info, rewrite))
     operation = rewritten.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)

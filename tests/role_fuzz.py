@@ -40,7 +40,10 @@ from tests.row_oracle import RowSplit, row_split, ruled_roles
 # Fields read live from the systems of record, which the fuzz runs without: the graph is what
 # row rules guard, and a source that cannot be reached only adds SOURCE_UNAVAILABLE errors.
 LIVE_FIELDS = ("crm", "erpAccount", "helpdeskSummary", "live", "availability", "stock")
-POOL_PER_SIDE = 25  # visible and hidden ids of each label the operations ask for
+POOL_PER_SIDE = 25
+# Pages of at most 8: nested lists of 30 would mostly be refused by the cost limit and check
+# nothing, while a rule that lets hidden rows into a list shows in any page (most rows are hidden).
+MAX_PAGE = 8  # visible and hidden ids of each label the operations ask for
 REQUEST_TIMEOUT_S = 120.0
 
 
@@ -181,6 +184,7 @@ def fuzz(
             ids=target.pools,
             entity_types=target.entity_types,
             select_ids=True,
+            max_page=MAX_PAGE,
         ),
     )
     def probed(operation: Operation) -> None:
