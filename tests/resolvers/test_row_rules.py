@@ -307,3 +307,32 @@ async def test_a_served_department_lists_its_customers_from_the_index_in_every_o
             # Pages of an order the SERVES indexes hold come from them; the others check row by row.
             from_index = any("-[s:SERVES]->(n)" in statement for statement in statements)
             assert from_index == (field != "LIFETIME_VALUE"), (order, statements[:2])
+
+
+async def test_two_roles_together_show_no_more_than_either(empty_graph: AsyncDriver) -> None:
+    await world().load(empty_graph)
+    roles = frozenset({"service_agent", "analyst"})
+    both = Access(Caller("E-SVC2", roles, "E-SVC2"), SHIPPED.grants(roles))
+    query = '{ seen: customer(id: "C-SEEN") { email } hidden: customer(id: "C-HIDDEN") { email } }'
+
+    data = (await ask(empty_graph, query, both))["data"]
+
+    # The analyst's rows (every customer) with the analyst's mask: the agent's unmasked view of
+    # its own customers does not lift it for the customers only the analyst sees.
+    assert data == {"seen": {"email": "c***@example.org"}, "hidden": {"email": "c***@example.org"}}
+
+
+async def test_demand_is_not_grouped_by_a_field_the_caller_may_not_read(empty_graph: AsyncDriver) -> None:
+    await world().load(empty_graph)
+    back_office = Access(Caller("E-WH", frozenset({"back_office"}), "E-WH"), SHIPPED.grants(["back_office"]))
+    window = '{from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z"}'
+
+    by_tier = await ask(empty_graph, f"{{ demand(window: {window}, by: TIER) {{ key orders }} }}", back_office)
+    by_department = await ask(
+        empty_graph, f"{{ demand(window: {window}, by: DEPARTMENT) {{ key orders }} }}", back_office
+    )
+
+    # A one-order window would tell the customer's tier, which back office may not read.
+    assert by_tier == {"data": None, "errors": ["your roles may not group demand by Customer.tier"]}
+    # The warehouse handled O1 and O-H.
+    assert by_department["data"] == {"demand": [{"key": "D-WH", "orders": 2}]}
