@@ -7,7 +7,10 @@ patterns, kept here as text; compiling them into Cypher is the graph layer's job
 
 - a field is readable when any of the roles reads it;
 - it is masked only when every role that reads it masks it (the least strict mode wins:
-  a role that sees it redacted beats one that sees null);
+  a role that sees it redacted beats one that sees null), or when the roles that read it
+  unmasked each see fewer rows than the set: a service agent's unmasked emails (of the
+  customers their department serves) and an analyst's rows (every customer, emails redacted)
+  together show every customer with the email redacted, not every customer's email;
 - a label's rows are the union of the roles' rules, among the roles that read the type at
   all; one such role without a rule sees every row, so the label is then unrestricted; a
   label none of the roles reads anything of has no visible row at all.
@@ -113,6 +116,7 @@ class Grants:
         self.role_names = frozenset(role.name for role in self._roles)
         self.reads_everything = any(role.reads_everything for role in self._roles)
         self._readable: dict[tuple[str, str], bool] = {}
+        self.row_rules: Mapping[str, tuple[str, ...]] = MappingProxyType(self._combined_rows())
         masks: dict[str, dict[str, MaskMode]] = {}
         for type_name, field_name in {key for role in self._roles for key in role.masks}:
             mode = self._combined_mask(type_name, field_name)
@@ -122,7 +126,6 @@ class Grants:
         self.masks: Mapping[str, Mapping[str, MaskMode]] = MappingProxyType(
             {name: MappingProxyType(fields) for name, fields in masks.items()}
         )
-        self.row_rules: Mapping[str, tuple[str, ...]] = MappingProxyType(self._combined_rows())
 
     def readable(self, type_name: str, field_name: str) -> bool:
         key = (type_name, field_name)
@@ -139,10 +142,25 @@ class Grants:
         return None if fields is None else fields.get(field_name)
 
     def _combined_mask(self, type_name: str, field_name: str) -> MaskMode | None:
-        modes = [role.masks.get((type_name, field_name)) for role in self._roles if role.reads(type_name, field_name)]
-        if not modes or any(mode is None for mode in modes):
+        key = (type_name, field_name)
+        readers = [role for role in self._roles if role.reads(type_name, field_name)]
+        masked = [mode for role in readers if (mode := role.masks.get(key)) is not None]
+        if not masked or any(key not in role.masks and self._sees_every_row(role) for role in readers):
             return None
-        return MaskMode.REDACT if MaskMode.REDACT in modes else MaskMode.NULL
+        return MaskMode.REDACT if MaskMode.REDACT in masked else MaskMode.NULL
+
+    def _sees_every_row(self, role: RolePolicy) -> bool:
+        """Whether the role alone sees every row the set sees, of every label. A role that reads
+        a field unmasked lifts another's mask only then: a narrow role's unmasked view and a
+        broad role's rows together would show values of rows that neither role shows unmasked."""
+        for label in self._labels | {label for each in self._roles for label in each.rows}:
+            combined = self.row_rules.get(label)
+            own = role.rows.get(label)
+            if own is None and role.reads_type(label):
+                continue  # the role sees every row of the label
+            if combined is None or not set(combined) <= set(own.patterns if own else ()):
+                return False
+        return True
 
     def _combined_rows(self) -> dict[str, tuple[str, ...]]:
         # A label is absent when its rows are unrestricted; an empty tuple lets no row through.

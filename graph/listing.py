@@ -179,3 +179,38 @@ TICKETS = Listing(
     },
     index_ordered=frozenset({"OPENED_AT", "ID"}),
 )
+
+
+# The customers one department serves, in a list's order, read from the SERVES indexes
+# (graph.schema, graph.serves): the sort keys each relationship carries, by sort. A page of the
+# customers a caller's department serves is then one index range, like the unruled list's.
+_SERVED_KEYS: Mapping[str, tuple[LiteralString, ...]] = {
+    "NAME": ("s.name", "s.cid"),
+    "SINCE": ("s.since", "s.cid"),
+    "ID": ("s.cid",),
+}
+
+
+def served_page_query(sort: str, descending: bool) -> LiteralString | None:
+    """A page of the customers the department ``$scope`` serves, as ``CUSTOMERS.page_query`` sorts
+    and projects them (ties broken by id); None for a sort the SERVES indexes do not hold.
+
+    Ordering by the scope first (one value) lets the planner read the index in order and stop
+    after the page: without it, it sorted every customer of the department."""
+    keys = _SERVED_KEYS.get(sort)
+    if keys is None:
+        return None
+    direction: LiteralString = " DESC" if descending else " ASC"
+    present = " AND ".join(key + " IS NOT NULL" for key in keys)
+    order = ", ".join(key + direction for key in ("s.scope", *keys))
+    # Named, or the planner may take the (scope, cid) index for every sort and sort the page.
+    index = "s:SERVES(" + ", ".join(["scope", *(key.removeprefix("s.") for key in keys)]) + ")"
+    return (
+        "MATCH ()-[s:SERVES]->(n) USING INDEX " + index + "\n"
+        "WHERE s.scope = $scope AND " + present + "\n"
+        "WITH n, s ORDER BY " + order + " SKIP $skip LIMIT $limit\n" + CUSTOMERS.projection
+    )
+
+
+# How many customers the department ``$scope`` serves: its degree, from the counts Neo4j keeps.
+SERVED_COUNT: LiteralString = "MATCH (d:Department {id: $scope}) RETURN COUNT { (d)-[:SERVES]->() } AS total"

@@ -58,21 +58,33 @@ class Pattern:
     hops: tuple[Hop, ...]
 
     def cypher(self, row: str) -> str:
-        """``EXISTS { ... }`` for the pattern from the node ``row``: each hop its own ``MATCH``, so
-        a walk may use a relationship twice (Cypher keeps one ``MATCH`` from doing so, and then
-        "an employee of the caller's department" would leave out the caller)."""
-        clauses = []
-        before = row
-        for number, hop in enumerate(self.hops, start=1):
-            arrow = f"-[:{hop.rel_type}]->" if hop.outgoing else f"<-[:{hop.rel_type}]-"
-            if hop.caller:
-                after, node = "", "(:Employee {id: $caller_id})"
-            else:
-                after = f"rule_node_{number}"
-                node = f"({after}:{hop.label})" if hop.label else f"({after})"
-            clauses.append(f"MATCH ({before}){arrow}{node}")
-            before = after
-        return "EXISTS { " + " ".join(clauses) + " }"
+        """``EXISTS { ... }`` for the pattern from the node ``row``."""
+        return "EXISTS { " + _walk(row, self.hops) + " }"
+
+    @property
+    def serving(self) -> bool:
+        """Whether the pattern reaches the row over ``SERVES`` from a department, which then
+        lists its rows from the ``SERVES`` indexes (``graph.serves``)."""
+        first = self.hops[0]
+        return first.rel_type == "SERVES" and not first.outgoing and first.label == "Department" and not first.caller
+
+
+def _walk(start: str, hops: tuple[Hop, ...]) -> str:
+    """The hops from the node ``start`` as ``MATCH`` clauses, one per hop, so a walk may use a
+    relationship twice (Cypher keeps one ``MATCH`` from doing so, and then "an employee of the
+    caller's department" would leave out the caller)."""
+    clauses = []
+    before = start
+    for number, hop in enumerate(hops, start=1):
+        arrow = f"-[:{hop.rel_type}]->" if hop.outgoing else f"<-[:{hop.rel_type}]-"
+        if hop.caller:
+            after, node = "", "(:Employee {id: $caller_id})"
+        else:
+            after = f"rule_node_{number}"
+            node = f"({after}:{hop.label})" if hop.label else f"({after})"
+        clauses.append(f"MATCH ({before}){arrow}{node}")
+        before = after
+    return " ".join(clauses)
 
 
 def parse_pattern(text: str) -> Pattern:
@@ -151,6 +163,16 @@ class RowScope:
         if not patterns:
             return "false"
         return " OR ".join(pattern.cypher(row) for pattern in patterns)
+
+    def serving_scopes(self, label: str) -> LiteralString | None:
+        """The statement reading the ids of the departments whose ``SERVES`` the caller's rows of
+        ``label`` are (as ``scopes``), when the label's one rule reaches them that way; else None."""
+        patterns = self._patterns.get(label)
+        if patterns is None or len(patterns) != 1 or not patterns[0].serving:
+            return None
+        rest = patterns[0].hops[1:]
+        walk = _walk("scope", rest) if rest else ""
+        return "MATCH (scope:Department) " + walk + " RETURN collect(DISTINCT scope.id) AS scopes"
 
     def compile(self, query: LiteralString) -> LiteralString:
         """``query`` with its marks replaced (kept per text: statements are a fixed set)."""

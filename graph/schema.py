@@ -54,6 +54,11 @@ INDEXES: tuple[LiteralString, ...] = (
     # Service levels as of a past moment: tickets closed after it were still open then.
     "CREATE INDEX ticket_closed_at IF NOT EXISTS FOR (n:Ticket) ON (n.closed_at)",
     "CREATE INDEX ticket_priority IF NOT EXISTS FOR (n:Ticket) ON (n.priority)",
+    # A department's customers in the order of a list's sort (graph.serves): a caller whose rows
+    # are the customers their department serves gets a page read from here in order.
+    "CREATE INDEX serves_by_name IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.name, s.cid)",
+    "CREATE INDEX serves_by_since IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.since, s.cid)",
+    "CREATE INDEX serves_by_id IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.cid)",
 )
 
 # Indexes earlier versions made that no query can use: the name filters compare

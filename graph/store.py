@@ -147,6 +147,8 @@ class Neo4jGraphStore:
         self._budget = budget
         self.scope = scope
         self._caller_id = caller_id
+        # The departments whose SERVES are the caller's customers, read once per store (request).
+        self._serving: list[str] | None = None
 
     def within(self, budget: RequestBudget) -> Neo4jGraphStore:
         """This store for one request: its statements bounded by the request's budget."""
@@ -321,15 +323,36 @@ class Neo4jGraphStore:
         self, entity: Entity, filters: Mapping[str, object], sort: str, descending: bool, skip: int, limit: int
     ) -> list[Any]:
         spec, convert = entity.value
-        query = spec.page_query(filters, sort, descending)
-        rows = await self.read(query, **filters, skip=skip, limit=limit)
+        served = listing.served_page_query(sort, descending) if entity is Entity.CUSTOMER and not filters else None
+        scope = await self._serving_scope(spec) if served is not None else None
+        if served is not None and scope is not None:
+            rows = await self.read(served, scope=scope, skip=skip, limit=limit)
+        else:
+            rows = await self.read(spec.page_query(filters, sort, descending), **filters, skip=skip, limit=limit)
         return [convert(row["node"]) for row in rows]
 
     async def count_nodes(self, entity: Entity, filters: Mapping[str, object]) -> int:
         spec, _ = entity.value
-        restricted = spec.label is not None and self.scope.restricts(spec.label)
-        rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
+        scope = await self._serving_scope(spec) if entity is Entity.CUSTOMER and not filters else None
+        if scope is not None:
+            rows = await self.read(listing.SERVED_COUNT, scope=scope)
+        else:
+            restricted = spec.label is not None and self.scope.restricts(spec.label)
+            rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
         return int(rows[0]["total"])
+
+    async def _serving_scope(self, spec: listing.Listing) -> str | None:
+        """The one department whose ``SERVES`` are all the caller's rows of the list's label, if
+        the row rule says so (``RowScope.serving_scopes``) and the caller has exactly one."""
+        if spec.label is None:
+            return None
+        query = self.scope.serving_scopes(spec.label)
+        if query is None:
+            return None
+        if self._serving is None:
+            rows = await self.read(query)
+            self._serving = list(rows[0]["scopes"]) if rows else []
+        return self._serving[0] if len(self._serving) == 1 else None
 
     async def _lookup(self, query: LiteralString, ids: Sequence[str], convert: Convert[T]) -> list[T | None]:
         rows = await self.read(query, ids=list(dict.fromkeys(ids)))

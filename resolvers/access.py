@@ -344,3 +344,20 @@ def ensure_filterable(access: Access, type_name: str, filters: Mapping[str, obje
         if not grants.readable(type_name, field_name) or grants.mask(type_name, field_name) is not None:
             what = "sort" if key.startswith("sort:") else "filter"
             raise ForbiddenError(f"your roles may not {what} {type_name} by {field_name}", field=field_name)
+
+
+# What grouping demand by a dimension tells of each order: its customer's tier, its products,
+# the departments that handled it. Grouping by a field the caller cannot see as it is tells it.
+DEMAND_GROUPS: Mapping[str, tuple[str, str]] = {
+    "TIER": ("Customer", "tier"),
+    "PRODUCT": ("Product", "id"),
+    "DEPARTMENT": ("Department", "id"),
+}
+
+
+def ensure_groupable(access: Access, dimension: str) -> None:
+    """Raise ``ForbiddenError`` if demand grouped by ``dimension`` would tell a field the caller
+    cannot read (or sees masked): a one-order window would read it out."""
+    type_name, field_name = DEMAND_GROUPS[dimension]
+    if not access.readable(type_name, field_name) or access.mask(type_name, field_name) is not None:
+        raise ForbiddenError(f"your roles may not group demand by {type_name}.{field_name}", field=field_name)

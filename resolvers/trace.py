@@ -17,6 +17,7 @@ import strawberry
 from domain.errors import BadUserInputError, NotFoundError
 from graph import path_queries, trace_model
 from resolvers import cost, trace_fields
+from resolvers.access import ensure_groupable
 from resolvers.context import Info
 from resolvers.enums import Tier
 from resolvers.inputs import TimeWindow
@@ -215,6 +216,7 @@ class TraceQuery:
         at_from, at_to = window.bounds("window")
         if at_from is None or at_to is None:
             raise BadUserInputError("'window' needs both 'from' and 'to'", argument="window")
+        ensure_groupable(info.context.access, by.value)
         buckets = await info.context.trace.demand(by, granularity, at_from, at_to)
         return [DemandBucket.from_record(bucket, by) for bucket in buckets]
 

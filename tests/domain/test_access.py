@@ -33,7 +33,8 @@ ROWS_B = RolePolicy(
         "Ticket": RowRuleText("Ticket", ("(row)<-[:RAISED]-(:Customer)",)),
     },
 )
-POLICY = Policy({role.name: role for role in (READER, MASKER, NULLER, ROWS_A, ROWS_B)})
+UNMASKED = RolePolicy("unmasked", reads_everything=True)
+POLICY = Policy({role.name: role for role in (READER, MASKER, NULLER, ROWS_A, ROWS_B, UNMASKED)})
 
 
 def test_a_field_is_readable_when_any_role_reads_it() -> None:
@@ -56,9 +57,28 @@ def test_a_field_is_masked_only_when_every_role_that_reads_it_masks_it() -> None
     assert POLICY.grants(["masker"]).mask("Customer", "email") is MaskMode.REDACT
     # The reader does not read emails at all, so the masker's mask stands.
     assert POLICY.grants(["masker", "reader"]).mask("Customer", "email") is MaskMode.REDACT
-    # A role that reads it unmasked lifts the mask.
-    assert POLICY.grants(["masker", "rows_a"]).mask("Customer", "email") is None
-    assert POLICY.grants(["masker", "rows_a"]).masks == {}
+    # A role that reads it unmasked and sees every row the set sees lifts the mask.
+    assert POLICY.grants(["masker", "reader", "unmasked"]).mask("Customer", "email") is None
+    assert POLICY.grants(["masker", "unmasked"]).masks == {}
+
+
+def test_a_narrow_roles_unmasked_view_does_not_lift_a_broad_roles_mask() -> None:
+    # rows_a reads emails unmasked of the customers it owns; the masker sees every customer,
+    # emails redacted. Together: every customer, emails still redacted (no role shows more).
+    pair = POLICY.grants(["masker", "rows_a"])
+
+    assert "Customer" not in pair.row_rules  # every customer row
+    assert pair.mask("Customer", "email") is MaskMode.REDACT
+    assert pair.mask("Interaction", "summary") is MaskMode.NULL
+    # With the same rows on both sides, the unmasked view counts.
+    narrow_masker = RolePolicy(
+        "narrow_masker",
+        reads_everything=True,
+        masks={("Customer", "email"): MaskMode.REDACT},
+        rows={"Customer": RowRuleText("Customer", ("(row)-[:OWNED_BY]->(caller)",))},
+    )
+    same_rows = Policy({role.name: role for role in (narrow_masker, ROWS_A)})
+    assert same_rows.grants(["narrow_masker", "rows_a"]).mask("Customer", "email") is None
 
 
 def test_of_two_masks_the_one_showing_more_wins() -> None:

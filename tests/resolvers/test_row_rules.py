@@ -22,6 +22,7 @@ from resolvers.access import graph_labels
 from resolvers.context import Context
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
+from tests.bolt_counter import counting_statements
 from tests.resolvers.helpers import SCHEMA
 from tests.trace_world import World, at
 
@@ -262,3 +263,76 @@ async def test_serves_follows_the_graph_when_it_changes(empty_graph: AsyncDriver
 
     assert data["customers"]["totalCount"] == 2
     assert {node["id"] for node in data["customers"]["nodes"]} == {"C-SEEN", "C-QUIET"}
+
+
+async def test_a_served_department_lists_its_customers_from_the_index_in_every_order(empty_graph: AsyncDriver) -> None:
+    # Seven customers the service desk served (names out of id order, two alike), five it did not.
+    served = {f"C-S{n}": name for n, name in enumerate(["Mira", "Abel", "Zoe", "Abel", "Kai", "Lena", "Bo"])}
+    built = world()
+    for number, (customer_id, name) in enumerate(served.items()):
+        built.customer(customer_id).interaction(f"I-S{number}", customer_id, "E-SVC", at(30 + number))
+        built.rows["customer"][-1]["name"] = name
+        built.rows["customer"][-1]["since"] = at(-500 + 37 * ((number * 3) % 7))
+    for number in range(5):
+        built.customer(f"C-X{number}").interaction(f"I-X{number}", f"C-X{number}", "E-ENG", at(50 + number))
+    await built.load(empty_graph)
+    visible = {*served, "C-SEEN"}
+    query = """query($order: CustomerOrder, $after: String) {
+      customers(first: 3, after: $after, orderBy: $order) {
+        totalCount nodes { id } pageInfo { hasNextPage endCursor }
+      }
+    }"""
+
+    async def every_page(access: Access, order: dict[str, str]) -> tuple[list[str], set[int]]:
+        ids: list[str] = []
+        totals: set[int] = set()
+        after = None
+        while True:
+            page = (await ask(empty_graph, query, access, order=order, after=after))["data"]["customers"]
+            ids += [node["id"] for node in page["nodes"]]
+            totals.add(page["totalCount"])
+            if not page["pageInfo"]["hasNextPage"]:
+                return ids, totals
+            after = page["pageInfo"]["endCursor"]
+
+    for field in ("NAME", "SINCE", "ID", "LIFETIME_VALUE"):
+        for direction in ("ASC", "DESC"):
+            order = {"field": field, "direction": direction}
+            everyone, _ = await every_page(ADMIN, order)
+            with counting_statements() as statements:
+                seen, totals = await every_page(agent(), order)
+            # The admin's order, with the rows the agent may not see left out.
+            assert seen == [customer for customer in everyone if customer in visible], order
+            assert totals == {len(visible)}
+            # Pages of an order the SERVES indexes hold come from them; the others check row by row.
+            from_index = any("-[s:SERVES]->(n)" in statement for statement in statements)
+            assert from_index == (field != "LIFETIME_VALUE"), (order, statements[:2])
+
+
+async def test_two_roles_together_show_no_more_than_either(empty_graph: AsyncDriver) -> None:
+    await world().load(empty_graph)
+    roles = frozenset({"service_agent", "analyst"})
+    both = Access(Caller("E-SVC2", roles, "E-SVC2"), SHIPPED.grants(roles))
+    query = '{ seen: customer(id: "C-SEEN") { email } hidden: customer(id: "C-HIDDEN") { email } }'
+
+    data = (await ask(empty_graph, query, both))["data"]
+
+    # The analyst's rows (every customer) with the analyst's mask: the agent's unmasked view of
+    # its own customers does not lift it for the customers only the analyst sees.
+    assert data == {"seen": {"email": "c***@example.org"}, "hidden": {"email": "c***@example.org"}}
+
+
+async def test_demand_is_not_grouped_by_a_field_the_caller_may_not_read(empty_graph: AsyncDriver) -> None:
+    await world().load(empty_graph)
+    back_office = Access(Caller("E-WH", frozenset({"back_office"}), "E-WH"), SHIPPED.grants(["back_office"]))
+    window = '{from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z"}'
+
+    by_tier = await ask(empty_graph, f"{{ demand(window: {window}, by: TIER) {{ key orders }} }}", back_office)
+    by_department = await ask(
+        empty_graph, f"{{ demand(window: {window}, by: DEPARTMENT) {{ key orders }} }}", back_office
+    )
+
+    # A one-order window would tell the customer's tier, which back office may not read.
+    assert by_tier == {"data": None, "errors": ["your roles may not group demand by Customer.tier"]}
+    # The warehouse handled O1 and O-H.
+    assert by_department["data"] == {"demand": [{"key": "D-WH", "orders": 2}]}
