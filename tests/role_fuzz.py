@@ -9,6 +9,7 @@ pool of visible and hidden ids of each label (lookups, filters, ``_entities``, `
 
 - no string anywhere in the answer's ``data`` may be a hidden id (whatever field holds it: an
   ``id``, a path's ``startId``, an ERP's ``lastOrderId``; page cursors are positions, never ids);
+- no error message or extension may name a hidden id the operation did not name itself;
 - the answer is no 5xx and carries no ``INTERNAL_SERVER_ERROR``.
 
 ``with_admin`` also sends each operation as the admin and counts the hidden ids the admin's
@@ -19,6 +20,8 @@ Used by ``tests/server/test_role_fuzz.py`` (short) and ``bench/role_fuzz.py`` (l
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +48,8 @@ POOL_PER_SIDE = 25
 # nothing, while a rule that lets hidden rows into a list shows in any page (most rows are hidden).
 MAX_PAGE = 8  # visible and hidden ids of each label the operations ask for
 REQUEST_TIMEOUT_S = 120.0
+# What an id of a customer, order, interaction or ticket looks like inside a longer text.
+_ID_IN_TEXT = re.compile(r"\b[COIT]\d{6,7}\b")
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,9 @@ class Leak:
 
     def __str__(self) -> str:
         where = ".".join(map(str, self.path))
+        where = where if where.startswith("errors") else f"data.{where}"
         return (
-            f"{self.role} (as {self.employee_id}) got hidden id {self.hidden_id} at data.{where}\n"
+            f"{self.role} (as {self.employee_id}) got hidden id {self.hidden_id} at {where}\n"
             f"{self.operation.query}\nvariables: {self.operation.variables}"
         )
 
@@ -153,6 +159,11 @@ async def probe(http: httpx.AsyncClient, target: RoleTarget, operation: Operatio
             tally.ids_checked += 1
         if value in hidden:
             tally.leaks.append(Leak(target.role, target.employee_id, operation, path, value))
+    asked = operation.query + json.dumps(operation.variables)
+    for path, text in strings_in(body.get("errors"), ("errors",)):
+        for value in _ID_IN_TEXT.findall(text):
+            if value in hidden and value not in asked:
+                tally.leaks.append(Leak(target.role, target.employee_id, operation, path, value))
     if with_admin:
         admin = await http.post("/graphql", json=payload, headers=bearer("admin"))
         seen = [value for _, value in strings_in(_outcome(admin)[1].get("data")) if value in hidden]
