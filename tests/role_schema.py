@@ -6,7 +6,8 @@ read, asking the app's own ``Grants`` (``readable``, ``reads_type``) as the read
 returns; a type stays while some field of it does; a union keeps the members that stay. The
 federation's ``_entities`` stays (it is open; the fields asked of each entity are checked) and
 ``_service`` goes (the schema's own text holds no data). Filters and sorts keep only what the
-roles may compare, by the same table the app checks them with (``FILTERED_FIELDS``), so
+roles may compare, by the same tables the app checks them with (``FILTERED_FIELDS``, and
+``DEMAND_GROUPS`` for what demand is grouped by), so
 hypothesis-graphql generates operations the role is allowed to run: an operation answered
 FORBIDDEN would test no row rule.
 """
@@ -32,7 +33,7 @@ from graphql import (
 )
 
 from domain.access import Grants
-from resolvers.access import FILTERED_FIELDS, is_open
+from resolvers.access import DEMAND_GROUPS, FILTERED_FIELDS, is_open
 
 LEFT_OUT_ROOT_FIELDS = frozenset({"_service"})
 
@@ -112,6 +113,14 @@ def _comparable_inputs(schema: GraphQLSchema, grants: Grants) -> dict[str, Graph
                 fields = dict(order_type.fields)
                 fields["field"] = GraphQLInputField(GraphQLNonNull(sorts))
                 narrowed[order_type.name] = GraphQLInputObjectType(order_type.name, fields)
+    dimensions = schema.type_map.get("DemandDimension")
+    if isinstance(dimensions, GraphQLEnumType):
+        groupable = {
+            name: value
+            for name, value in dimensions.values.items()
+            if grants.readable(*DEMAND_GROUPS[name]) and grants.mask(*DEMAND_GROUPS[name]) is None
+        }
+        narrowed[dimensions.name] = GraphQLEnumType(dimensions.name, groupable) if groupable else None
     return narrowed
 
 
