@@ -13,9 +13,11 @@ agent's department serves, so neither answers "not found" faster.
 - customer 360: the customer with ten orders and their lines, ten interactions, ten tickets;
 - list of 50: the first 50 customers by name, with their emails.
 
-Prints p50, req/s and server CPU per request for each, the ratio of the agent's requests/s to
-the baseline's, and the plan of the list's statement each way (which index it reads in
-order); writes ``bench/results/rows.json``.
+Prints p50, req/s and CPU per request (the server's, and Neo4j's when it is the project's own
+or ``CG_BENCH_NEO4J_HOME`` names its folder) for each, the ratio of the agent's requests/s and
+CPU to the baseline's, and the plan of the list's statement each way (which index it reads in
+order); writes ``bench/results/rows.json``. On a busy machine requests/s swing between rounds;
+CPU per request is the steadier figure.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.auth_bench import _token, free_port, graph_uri, start_server
+from bench.bench_graph import BENCH_HOME
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
 from graph import listing
 from graph.driver import open_driver
 from graph.row_rules import UNRESTRICTED, row_scope
 from resolvers.schema import build_schema
+from server import local_neo4j
 from server.auth.config import signing_key
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT, Settings
@@ -75,11 +79,24 @@ async def _agent(uri: str) -> tuple[dict[str, Any], list[str], dict[str, list[st
         policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", build_schema()._schema).policy
         scope = row_scope(policy.grants(["service_agent"]).row_rules)
         page = listing.CUSTOMERS.page_query({}, "NAME", descending=False)
+        # What the store sends for each (graph.store.list_nodes): the agent's one department
+        # lists its customers from the SERVES index; without one, each row is checked.
+        scopes_query = scope.serving_scopes("Customer")
+        scopes: list[str] = []
+        if scopes_query is not None:
+            found, _, _ = await driver.execute_query(scopes_query, caller_id=agent["employee"])
+            scopes = list(found[0]["scopes"])
+        served_page = listing.served_page_query("NAME", descending=False)
+        agent_page = served_page if len(scopes) == 1 and served_page is not None else scope.compile(page)
         plans = {}
-        for name, each in (("no rules", UNRESTRICTED), ("service_agent", scope)):
+        for name, statement in (("no rules", UNRESTRICTED.compile(page)), ("service_agent", agent_page)):
             async with driver.session(database="neo4j") as session:
                 result = await session.run(
-                    "EXPLAIN " + each.compile(page), skip=0, limit=50, caller_id=agent["employee"]
+                    "EXPLAIN " + statement,
+                    skip=0,
+                    limit=50,
+                    caller_id=agent["employee"],
+                    scope=scopes[0] if scopes else None,
                 )
                 summary = await result.consume()
             plans[name] = _operators(summary.plan)
@@ -96,10 +113,12 @@ def _operators(plan: dict[str, Any], depth: int = 0) -> list[str]:
     return lines
 
 
-async def run(port: int, server_pid: int, tokens: dict[str, str | None], ids: list[str], concurrency: int,
-              duration: float, rounds: int) -> list[Stats]:  # fmt: skip
+async def run(port: int, server_pid: int, neo4j_pid: int | None, tokens: dict[str, str | None], ids: list[str],
+              concurrency: int, duration: float, rounds: int) -> list[Stats]:  # fmt: skip
     client = GraphQLClient(Endpoint("127.0.0.1", port), concurrency)
     meters = {"server": lambda: process_cpu_seconds(server_pid)}
+    if neo4j_pid is not None:
+        meters["neo4j"] = lambda: process_cpu_seconds(neo4j_pid, with_children=False)
     results: dict[str, list[Stats]] = {}
 
     def asking(query: str, token: str | None) -> Callable[[str], Awaitable[object]]:
@@ -116,7 +135,7 @@ async def run(port: int, server_pid: int, tokens: dict[str, str | None], ids: li
                     stats = await measure(
                         name, ask, ids, concurrency=concurrency, duration=duration, warmup=2.0, cpu_meters=meters
                     )
-                    print(f"{stats.line()}  server CPU {stats.cpu_ms_per_request('server'):.3f} ms/request", flush=True)
+                    print(f"{stats.line()}  CPU ms/request: {_cpu(stats)}", flush=True)
                     results.setdefault(name, []).append(stats)
     finally:
         client.close()
@@ -131,6 +150,22 @@ async def run(port: int, server_pid: int, tokens: dict[str, str | None], ids: li
                 total.cpu_seconds[meter] = total.cpu_seconds.get(meter, 0.0) + seconds
         merged.append(total)
     return merged
+
+
+def _cpu(stats: Stats) -> str:
+    return ", ".join(f"{meter} {stats.cpu_ms_per_request(meter):.3f}" for meter in stats.cpu_seconds)
+
+
+def _total_cpu(stats: Stats) -> float:
+    return sum(stats.cpu_ms_per_request(meter) for meter in stats.cpu_seconds)
+
+
+def _neo4j_pid() -> int | None:
+    """The bench Neo4j's process, to meter its CPU: the project's own, or the one in
+    ``CG_BENCH_NEO4J_HOME`` (a Neo4j the project started elsewhere)."""
+    home = os.environ.get("CG_BENCH_NEO4J_HOME")
+    running = local_neo4j.running(Path(home) if home else BENCH_HOME)
+    return running.pid if running is not None else None
 
 
 def main() -> None:
@@ -157,7 +192,9 @@ def main() -> None:
         server = start_server(uri, port, args.workers, Path(keys))
         try:
             tokens = {"no rules": None, "service_agent": _token(signing, "service_agent", subject=agent["employee"])}
-            stats = asyncio.run(run(port, server.pid, tokens, ids, args.concurrency, args.duration, args.rounds))
+            stats = asyncio.run(
+                run(port, server.pid, _neo4j_pid(), tokens, ids, args.concurrency, args.duration, args.rounds)
+            )
         finally:
             server.terminate()
             server.wait(30)
@@ -167,7 +204,10 @@ def main() -> None:
     for query_name in QUERIES:
         base, ruled = by_name[f"{query_name}, no rules"], by_name[f"{query_name}, service_agent"]
         ratios[query_name] = ruled.rps / base.rps if base.rps else 0.0
-        print(f"  {query_name:<14} {base.rps:8.1f} -> {ruled.rps:8.1f}  ({ratios[query_name] - 1:+.1%})")
+        print(
+            f"  {query_name:<14} {base.rps:8.1f} -> {ruled.rps:8.1f}  ({ratios[query_name] - 1:+.1%});"
+            f"  CPU ms/request {_total_cpu(base):.3f} -> {_total_cpu(ruled):.3f}"
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "rows.json").write_text(
         json.dumps(
@@ -178,7 +218,7 @@ def main() -> None:
                 "plans": plans,
                 "runs": [
                     {"name": s.name, "p50_ms": s.p50, "rps": s.rps, "errors": s.errors,
-                     "server_cpu_ms": s.cpu_ms_per_request("server")}
+                     "cpu_ms": {meter: s.cpu_ms_per_request(meter) for meter in s.cpu_seconds}}
                     for s in stats
                 ],
             },

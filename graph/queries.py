@@ -84,15 +84,15 @@ MATCH (c:Customer {id: id})@where(Customer, c)"""
 
 CUSTOMER_ORDERS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
+  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o, <-PLACED-Customer)
   WITH o ORDER BY o.placed_at DESC, o.id SKIP $orders_skip LIMIT $orders_limit
   RETURN collect(o {.*, placed_at: toString(o.placed_at), customer_id: c.id}) AS orders_page
 }
-WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o) } AS orders_total"""
+WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o, <-PLACED-Customer) } AS orders_total"""
 
 CUSTOMER_ORDERS_WITH_LINES_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
+  MATCH (c)-[:PLACED]->(o:Order)@where(Order, o, <-PLACED-Customer)
   WITH o ORDER BY o.placed_at DESC, o.id SKIP $orders_skip LIMIT $orders_limit
   CALL (o) {
     MATCH (o)-[line:CONTAINS]->(p:Product)
@@ -103,20 +103,20 @@ CALL (c) {
   RETURN collect(o {.*, placed_at: toString(o.placed_at), customer_id: c.id}) AS orders_page,
          collect(lines) AS orders_lines, collect(products) AS orders_products
 }
-WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o) } AS orders_total"""
+WITH *, COUNT { (c)-[:PLACED]->(o)@where(Order, o, <-PLACED-Customer) } AS orders_total"""
 
 CUSTOMER_INTERACTIONS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i)
+  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i, <-HAD-Customer)
   WITH i ORDER BY i.at DESC, i.id SKIP $interactions_skip LIMIT $interactions_limit
   MATCH (i)-[:WITH]->(e:Employee)
   RETURN collect(i {.*, at: toString(i.at), customer_id: c.id, employee_id: e.id}) AS interactions_page
 }
-WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i) } AS interactions_total"""
+WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i, <-HAD-Customer) } AS interactions_total"""
 
 CUSTOMER_INTERACTIONS_WITH_PEOPLE_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i)
+  MATCH (c)-[:HAD]->(i:Interaction)@where(Interaction, i, <-HAD-Customer)
   WITH i ORDER BY i.at DESC, i.id SKIP $interactions_skip LIMIT $interactions_limit
   MATCH (i)-[:WITH]->(e:Employee)
   OPTIONAL MATCH (e)-[:WORKS_IN]->(d:Department)
@@ -125,16 +125,16 @@ CALL (c) {
          collect(e {.*, department_id: d.id, manager_id: m.id}) AS interactions_employees,
          collect(d {.*}) AS interactions_departments
 }
-WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i) } AS interactions_total"""
+WITH *, COUNT { (c)-[:HAD]->(i)@where(Interaction, i, <-HAD-Customer) } AS interactions_total"""
 
 CUSTOMER_TICKETS_PAGE: LiteralString = """
 CALL (c) {
-  MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t)
+  MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t, <-RAISED-Customer)
   WITH t ORDER BY t.opened_at DESC, t.id SKIP $tickets_skip LIMIT $tickets_limit
   RETURN collect(t {.*, opened_at: toString(t.opened_at), closed_at: toString(t.closed_at), customer_id: c.id})
          AS tickets_page
 }
-WITH *, COUNT { (c)-[:RAISED]->(t)@where(Ticket, t) } AS tickets_total"""
+WITH *, COUNT { (c)-[:RAISED]->(t)@where(Ticket, t, <-RAISED-Customer) } AS tickets_total"""
 
 
 # The customer itself with its owner and the owner's department (as GET_CUSTOMERS reads them),

@@ -11,7 +11,9 @@ refuses anything else, so a rule can only ever become a pattern of this shape.
   ``graph.path_queries`` mark where a node of a ruled label is read, as ``@visible(Label, v)``
   (a predicate), ``@where(Label, v)`` (a whole ``WHERE`` clause, left out when the label is
   not restricted, so counts keep reading Neo4j's degree store) or ``@nodes(p)`` (every node
-  of the path ``p`` visible);
+  of the path ``p`` visible); ``@where(Order, o, <-PLACED-Customer)`` marks rows read from a
+  parent the statement already checked, and is left out when the rules make them visible with
+  their parent (``RowScope.implied``);
 - ``compile`` replaces each mark with ``EXISTS { MATCH <pattern> }`` for the label's patterns
   (several: any of them), ``true`` (not restricted) or ``false`` (no row at all);
 - the caller's employee id goes in as the parameter ``$caller_id``, never into the text.
@@ -36,7 +38,7 @@ MAX_PATTERN_HOPS: Final = 8
 _NAME = r"[A-Za-z][A-Za-z0-9_]*"
 _NODE = re.compile(rf"\(\s*(?P<var>{_NAME})?\s*(?::\s*(?P<label>{_NAME}))?\s*\)")
 _RELATIONSHIP = re.compile(r"(?P<left><)?-\[\s*:\s*(?P<type>[A-Z][A-Z0-9_]*)\s*\]-(?P<right>>)?")
-_MARK = re.compile(r"@(visible|where)\((\w+), (\w+)\)|@(nodes)\((\w+)\)")
+_MARK = re.compile(r"@(visible|where)\((\w+), (\w+)(?:, <-(\w+)-(\w+))?\)|@(nodes)\((\w+)\)")
 
 
 class PatternError(ValueError):
@@ -171,8 +173,20 @@ class RowScope:
         if patterns is None or len(patterns) != 1 or not patterns[0].serving:
             return None
         rest = patterns[0].hops[1:]
-        walk = _walk("scope", rest) if rest else ""
-        return "MATCH (scope:Department) " + walk + " RETURN collect(DISTINCT scope.id) AS scopes"
+        if not rest or not rest[-1].caller:
+            return None
+        # From the caller back to the department, so the walk starts at one node (a unique seek).
+        clauses = []
+        before = "(:Employee {id: $caller_id})"
+        for number, hop in enumerate(reversed(rest[:-1]), start=1):
+            arrow = f"<-[:{hop.rel_type}]-" if hop.outgoing else f"-[:{hop.rel_type}]->"
+            after = f"rule_node_{number}"
+            clauses.append(f"MATCH {before}{arrow}({after}{':' + hop.label if hop.label else ''})")
+            before = f"({after})"
+        last = rest[-1]
+        arrow = f"<-[:{last.rel_type}]-" if last.outgoing else f"-[:{last.rel_type}]->"
+        clauses.append(f"MATCH {before}{arrow}(scope:Department)")
+        return " ".join(clauses) + " RETURN collect(DISTINCT scope.id) AS scopes"
 
     def compile(self, query: LiteralString) -> LiteralString:
         """``query`` with its marks replaced (kept per text: statements are a fixed set)."""
@@ -191,10 +205,26 @@ class RowScope:
         checks = [f"(NOT node:{label} OR {self.predicate(label, 'node')})" for label in sorted(self._patterns)]
         return f"all(node IN nodes({path}) WHERE " + " AND ".join(checks) + ")"
 
+    def implied(self, label: str, rel_type: str, parent: str) -> bool:
+        """Whether every row of ``label`` reached over ``<-[:rel_type]-`` from a visible row of
+        ``parent`` is visible: each of the parent's patterns, after that one hop, is one of the
+        label's (an order is visible when its customer is). A statement that reads the rows from
+        a parent it already checked then checks nothing more, and its counts stay degree counts."""
+        own = self._patterns.get(label)
+        if own is None:
+            return True
+        parents = self._patterns.get(parent)
+        if parents is None or not parents:
+            return False
+        first = Hop(rel_type, outgoing=False, label=parent, caller=False)
+        return all(Pattern((first, *each.hops)) in own for each in parents)
+
     def _replace(self, mark: re.Match[str]) -> str:
-        kind, label, row, nodes, path = mark.groups()
+        kind, label, row, rel_type, parent, nodes, path = mark.groups()
         if nodes:
             return self.nodes_predicate(path)
+        if rel_type and self.implied(label, rel_type, parent):
+            return "true" if kind == "visible" else ""
         if kind == "visible":
             return "(" + self.predicate(label, row) + ")"
         return "" if not self.restricts(label) else " WHERE " + self.predicate(label, row)

@@ -333,13 +333,25 @@ class Neo4jGraphStore:
 
     async def count_nodes(self, entity: Entity, filters: Mapping[str, object]) -> int:
         spec, _ = entity.value
-        scope = await self._serving_scope(spec) if entity is Entity.CUSTOMER and not filters else None
-        if scope is not None:
-            rows = await self.read(listing.SERVED_COUNT, scope=scope)
+        served, scope = await self._served_count(spec) if not filters else (None, None)
+        if served is not None and scope is not None:
+            rows = await self.read(served, scope=scope)
         else:
             restricted = spec.label is not None and self.scope.restricts(spec.label)
             rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
         return int(rows[0]["total"])
+
+    async def _served_count(self, spec: listing.Listing) -> tuple[LiteralString | None, str | None]:
+        """The count of a list from the caller's department's ``SERVES``: of its customers, or of
+        their orders, interactions or tickets when those are visible exactly with the customer."""
+        if spec.label == "Customer":
+            return listing.SERVED_COUNT, await self._serving_scope(listing.CUSTOMERS)
+        rel_type = listing.FROM_CUSTOMER.get(spec.label or "")
+        if rel_type is None or spec.label is None or not self.scope.restricts(spec.label):
+            return None, None
+        if not self.scope.implied(spec.label, rel_type, "Customer"):
+            return None, None
+        return listing.SERVED_CHILD_COUNTS[spec.label], await self._serving_scope(listing.CUSTOMERS)
 
     async def _serving_scope(self, spec: listing.Listing) -> str | None:
         """The one department whose ``SERVES`` are all the caller's rows of the list's label, if

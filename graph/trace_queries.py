@@ -20,30 +20,30 @@ UNWIND $ids AS id
 MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:PLACED]->(o:Order)@where(Order, o)
+    MATCH (c)-[:PLACED]->(o:Order)@where(Order, o, <-PLACED-Customer)
     RETURN o.placed_at AS at, 'ORDER_PLACED' AS kind, 0 AS rank, o.id AS ref, null AS e, o.id AS order_id,
            null AS ticket_id, null AS interaction_id, null AS step, null AS channel, o.status AS detail, null AS by_id
     UNION ALL
-    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o)
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o, <-PLACED-Customer)
     RETURN h.at AS at, 'ORDER_STEP' AS kind, 1 AS rank, o.id AS ref, e, o.id AS order_id,
            null AS ticket_id, null AS interaction_id, h.step AS step, null AS channel, null AS detail, null AS by_id
     UNION ALL
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i)
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i, <-HAD-Customer)
     RETURN i.at AS at, 'INTERACTION' AS kind, 2 AS rank, i.id AS ref, e, null AS order_id,
            null AS ticket_id, i.id AS interaction_id, null AS step, i.channel AS channel, i.summary AS detail,
            null AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t)
+    MATCH (c)-[:RAISED]->(t:Ticket)@where(Ticket, t, <-RAISED-Customer)
     RETURN t.opened_at AS at, 'TICKET_OPENED' AS kind, 3 AS rank, t.id AS ref, null AS e, null AS order_id,
            t.id AS ticket_id, null AS interaction_id, null AS step, null AS channel, t.subject AS detail,
            null AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t)
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t, <-RAISED-Customer)
     RETURN a.at AS at, 'TICKET_HANDED_OFF' AS kind, 4 AS rank, t.id AS ref, e, null AS order_id,
            t.id AS ticket_id, null AS interaction_id, null AS step, null AS channel, a.reason AS detail,
            a.by AS by_id
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket) WHERE t.closed_at IS NOT NULL AND @visible(Ticket, t)
+    MATCH (c)-[:RAISED]->(t:Ticket) WHERE t.closed_at IS NOT NULL AND @visible(Ticket, t, <-RAISED-Customer)
     CALL (t) {
       OPTIONAL MATCH (t)-[a:ASSIGNED_TO]->(holder:Employee) WHERE a.at <= t.closed_at
       WITH holder ORDER BY a.at DESC LIMIT 1
@@ -88,13 +88,13 @@ UNWIND $ids AS id
 MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i)
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)@where(Interaction, i, <-HAD-Customer)
     RETURN e, 1 AS interactions, 0 AS order_steps, 0 AS hand_offs, 0 AS owner, i.at AS at
     UNION ALL
-    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o)
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)@where(Order, o, <-PLACED-Customer)
     RETURN e, 0 AS interactions, 1 AS order_steps, 0 AS hand_offs, 0 AS owner, h.at AS at
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t)
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)@where(Ticket, t, <-RAISED-Customer)
     RETURN e, 0 AS interactions, 0 AS order_steps, 1 AS hand_offs, 0 AS owner, a.at AS at
     UNION ALL
     MATCH (c)-[:OWNED_BY]->(e:Employee)
@@ -134,13 +134,16 @@ UNWIND $ids AS id
 MATCH (c:Customer {id: id})@where(Customer, c)
 CALL (c) {
   CALL (c) {
-    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee) WHERE i.at <= $as_of AND @visible(Interaction, i)
+    MATCH (c)-[:HAD]->(i:Interaction)-[:WITH]->(e:Employee)
+      WHERE i.at <= $as_of AND @visible(Interaction, i, <-HAD-Customer)
     RETURN e, 'INTERACTION' AS via, i.at AS at
     UNION ALL
-    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee) WHERE h.at <= $as_of AND @visible(Order, o)
+    MATCH (c)-[:PLACED]->(o:Order)-[h:HANDLED_BY]->(e:Employee)
+      WHERE h.at <= $as_of AND @visible(Order, o, <-PLACED-Customer)
     RETURN e, 'ORDER_STEP' AS via, h.at AS at
     UNION ALL
-    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee) WHERE a.at <= $as_of AND @visible(Ticket, t)
+    MATCH (c)-[:RAISED]->(t:Ticket)-[a:ASSIGNED_TO]->(e:Employee)
+      WHERE a.at <= $as_of AND @visible(Ticket, t, <-RAISED-Customer)
     RETURN e, 'HAND_OFF' AS via, a.at AS at
     UNION ALL
     MATCH (c)-[:OWNED_BY]->(e:Employee)

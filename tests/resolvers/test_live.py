@@ -18,9 +18,12 @@ from strawberry.types import ExecutionResult
 
 from demo_systems.erp_data import build_erp
 from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
-from domain.access import Access
+from domain.access import Access, Caller
+from graph.demo_callers import demo_callers
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
+from server.policy_config import PolicyFile
+from server.settings import PROJECT_ROOT
 from sources.port import Source
 from sources.sql import SqlSource
 from tests.bolt_counter import counting_statements
@@ -31,6 +34,9 @@ from tests.resolvers.helpers import SCHEMA
 async def run_live(driver: AsyncDriver, sources: Mapping[str, Source], query: str, **variables: Any) -> ExecutionResult:
     context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted(), sources=sources)
     return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
+
+
+SHIPPED_POLICY = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
 
 
 def at(value: object) -> str:
@@ -290,7 +296,7 @@ async def test_a_customer_360_calls_its_three_sources_once_each_and_at_the_same_
     demo_graph: AsyncDriver, live_registry: OpenRegistry, live_systems: LiveSystems
 ) -> None:
     latency = 0.3
-    crm, helpdesk = http_count(live_systems.url("crm")), http_count(live_systems.url("helpdesk_customers"))
+    crm, helpdesk = http_count(live_systems.url("crm"), "graphql"), http_count(live_systems.url("helpdesk_customers"))
     accounts = pg_count(live_systems.erp_engines["postgres"], "erp_customer_account")
     async with live_registry(erp="postgres", timeout_s=3.0) as sources:
         # Warm the pools and the graph's plans, then count and time a cold request.
@@ -315,3 +321,39 @@ async def test_a_customer_360_calls_its_three_sources_once_each_and_at_the_same_
     assert len(all_three) == len(crm_only)
     # Three sources at 300 ms each: together about 300 ms, not 900.
     assert latency <= took < 2 * latency, took
+
+
+async def test_the_live_fields_of_a_customer_the_caller_may_not_see_are_never_fetched(
+    demo_graph: AsyncDriver, live_registry: OpenRegistry, live_systems: LiveSystems
+) -> None:
+    agent = (await demo_callers(Neo4jGraphStore(demo_graph, "neo4j")))["service_agent"].employee_id
+    access = Access(Caller(agent, frozenset({"service_agent"}), agent), SHIPPED_POLICY.grants(["service_agent"]))
+    records, _, _ = await demo_graph.execute_query(
+        """
+        MATCH (c:Customer) WHERE EXISTS { (c)-[:KNOWN_AS]->(:ExternalId {system: 'CRM'}) }
+        WITH c, EXISTS { (:Employee {id: $agent})-[:WORKS_IN]->(d:Department) WHERE (d)-[:SERVES]->(c) } AS served
+        ORDER BY c.id
+        RETURN collect(CASE WHEN served THEN c.id END)[0] AS seen,
+               collect(CASE WHEN NOT served THEN c.id END)[0] AS hidden
+        """,
+        agent=agent,
+    )
+    seen, hidden = records[0]["seen"], records[0]["hidden"]
+    query = "query($id: ID!) { customer(id: $id) { crm { leadScore } helpdeskSummary { openTickets } } }"
+    crm, helpdesk = http_count(live_systems.url("crm"), "graphql"), http_count(live_systems.url("helpdesk_customers"))
+
+    async with live_registry() as sources:
+
+        async def calls_for(customer_id: str) -> tuple[int, int]:
+            for counter in (crm, helpdesk):
+                await counter.start()
+            context = Context(store=Neo4jGraphStore(demo_graph, "neo4j"), access=access, sources=sources)
+            result = await SCHEMA.execute(query, variable_values={"id": customer_id}, context_value=context)
+            assert result.errors is None or customer_id == hidden, result.errors
+            return await crm.since_start(), await helpdesk.since_start()
+
+        hidden_calls = await calls_for(hidden)
+        seen_calls = await calls_for(seen)
+
+    assert hidden_calls == (0, 0)
+    assert seen_calls == (1, 1)  # the same query for a customer the agent serves does reach both
