@@ -193,8 +193,14 @@ async def _check(ways: Ways, ids: list[str], queries: list[str]) -> list[str]:
             }
             for way, same_as in (("peer, no auth", "ours, no rules"), ("peer, graph rule", "ours, service_agent"),
                                  ("peer, SERVES rule", "ours, service_agent")):  # fmt: skip
-                if answers[way] != answers[same_as]:
-                    notes.append(f"{query} {customer_id}: {way} {answers[way]} != {same_as} {answers[same_as]}")
+                theirs, ours = answers[way], answers[same_as]
+                if theirs == ours:
+                    continue
+                if isinstance(theirs, list) and isinstance(ours, list):
+                    only_ours, only_theirs = sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))
+                    notes.append(f"{query}: only {same_as} has {only_ours}, only {way} has {only_theirs}")
+                else:
+                    notes.append(f"{query} {customer_id}: {way} {theirs} != {same_as} {ours}")
             if answers["ours, service_agent"] is None or answers["ours, service_agent"] == []:
                 notes.append(f"{query} {customer_id}: the agent sees nothing, the bench would time empty answers")
     return notes
@@ -280,6 +286,7 @@ def main() -> None:
     parser.add_argument("--slow-requests", type=int, default=2)
     parser.add_argument("--neo4j-pid", type=int, help="meter this Neo4j process's CPU too")
     parser.add_argument("--only", help="comma-separated queries to time (default: all three)")
+    parser.add_argument("--results", type=Path, default=RESULTS / "peer_rows.json", help="where to write the figures")
     args = parser.parse_args()
     args.queries = [query.strip() for query in args.only.split(",")] if args.only else list(OURS)
     if unknown := set(args.queries) - set(OURS):
@@ -327,10 +334,13 @@ def _report(
             "ours/peer, no rules": rps["ours, no rules"] / rps["peer, no auth"],
             "ours/peer, agent vs graph rule": rps["ours, service_agent"] / rps["peer, graph rule"],
             "ours/peer, agent vs SERVES rule": rps["ours, service_agent"] / rps["peer, SERVES rule"],
+            "ours, agent/no rules": rps["ours, service_agent"] / rps["ours, no rules"],
+            "peer, graph rule/no auth": rps["peer, graph rule"] / rps["peer, no auth"],
+            "peer, SERVES rule/no auth": rps["peer, SERVES rule"] / rps["peer, no auth"],
         }
         print(f"  {query:<13} " + "  ".join(f"{rps[way]:9.2f}" for way in WAYS))
         print("                " + "  ".join(f"{key} {value:.2f}x" for key, value in ratios[query].items()))
-    RESULTS.mkdir(exist_ok=True)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     lock = json.loads((PEER_DIR / "package-lock.json").read_text())["packages"]["node_modules/@neo4j/graphql"]
     runs = [
         {"name": s.name, "p50_ms": s.p50, "rps": s.rps, "requests": s.requests, "errors": s.errors,
@@ -339,14 +349,14 @@ def _report(
     ]  # fmt: skip
     result = {
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "settings": {key: value for key, value in vars(args).items()},
+        "settings": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
         "peer": f"@neo4j/graphql {lock['version']}",
         "agent": {**agent, "customers_shown_by_graph_rule_sampled": shown},
         "answers_differ": notes,
         "ratios": ratios,
         "runs": runs,
     }
-    (RESULTS / "peer_rows.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.results.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
