@@ -50,11 +50,11 @@ import httpx
 import jwt
 
 from bench.auth_bench import _token, start_server
-from bench.bench_graph import ensure_bench_graph
+from bench.bench_graph import BENCH_HOME, ensure_bench_graph
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
 from bench.rows_bench import AGENT
-from bench.systems import PEER_DIR, free_port
+from bench.systems import INSTALL_SCRIPT, PEER_DIR, free_port
 from graph.driver import open_driver
 from server.auth.config import signing_key
 from server.settings import Settings
@@ -292,6 +292,9 @@ def main() -> None:
     if unknown := set(args.queries) - set(OURS):
         parser.error(f"--only: unknown {', '.join(sorted(unknown))}; the queries are {', '.join(OURS)}")
 
+    # The peer's npm packages from the committed lock (and APOC into the local bench Neo4j's
+    # plugins, which bench.compare needs; this bench does not); quick once installed.
+    subprocess.run(["bash", str(INSTALL_SCRIPT), str(BENCH_HOME / "plugins")], check=True)
     uri = ensure_bench_graph()
     agent, ids = asyncio.run(_agent(uri))
     print(f"agent {agent['employee']} of {agent['department']}: {len(ids):,} customers the peer's graph rule shows "
@@ -338,8 +341,8 @@ def _report(
             "peer, graph rule/no auth": rps["peer, graph rule"] / rps["peer, no auth"],
             "peer, SERVES rule/no auth": rps["peer, SERVES rule"] / rps["peer, no auth"],
         }
-        print(f"  {query:<13} " + "  ".join(f"{rps[way]:9.2f}" for way in WAYS))
-        print("                " + "  ".join(f"{key} {value:.2f}x" for key, value in ratios[query].items()))
+        print(f"  {query:<13} " + "  ".join(f"{rps[way]:9.4g}" for way in WAYS))
+        print("                " + "  ".join(f"{key} {value:.3g}x" for key, value in ratios[query].items()))
     args.results.parent.mkdir(parents=True, exist_ok=True)
     lock = json.loads((PEER_DIR / "package-lock.json").read_text())["packages"]["node_modules/@neo4j/graphql"]
     runs = [
