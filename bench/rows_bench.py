@@ -80,14 +80,10 @@ async def _agent(uri: str) -> tuple[dict[str, Any], list[str], dict[str, list[st
         scope = row_scope(policy.grants(["service_agent"]).row_rules)
         page = listing.CUSTOMERS.page_query({}, "NAME", descending=False)
         # What the store sends for each (graph.store.list_nodes): the agent's one department
-        # lists its customers from the SERVES index; without one, each row is checked.
-        scopes_query = scope.serving_scopes("Customer")
-        scopes: list[str] = []
-        if scopes_query is not None:
-            found, _, _ = await driver.execute_query(scopes_query, caller_id=agent["employee"])
-            scopes = list(found[0]["scopes"])
+        # lists its customers from the SERVES index, in the same statement that finds it.
+        scopes = scope.serving_scopes("Customer")
         served_page = listing.served_page_query("NAME", descending=False)
-        agent_page = served_page if len(scopes) == 1 and served_page is not None else scope.compile(page)
+        agent_page = scopes + "\n" + served_page if scopes and served_page else scope.compile(page)
         plans = {}
         for name, statement in (("no rules", UNRESTRICTED.compile(page)), ("service_agent", agent_page)):
             async with driver.session(database="neo4j") as session:

@@ -192,8 +192,10 @@ _SERVED_KEYS: Mapping[str, tuple[LiteralString, ...]] = {
 
 
 def served_page_query(sort: str, descending: bool) -> LiteralString | None:
-    """A page of the customers the department ``$scope`` serves, as ``CUSTOMERS.page_query`` sorts
-    and projects them (ties broken by id); None for a sort the SERVES indexes do not hold.
+    """The rest of a statement that began with ``RowScope.serving_scopes`` (``scopes`` bound):
+    when the caller has exactly one department, a page of the customers it serves, sorted and
+    projected as ``CUSTOMERS.page_query`` does (ties broken by id), as ``nodes``; ``served``
+    says whether it did. None for a sort the SERVES indexes do not hold.
 
     Ordering by the scope first (one value) lets the planner read the index in order and stop
     after the page: without it, it sorted every customer of the department."""
@@ -206,22 +208,38 @@ def served_page_query(sort: str, descending: bool) -> LiteralString | None:
     # Named, or the planner may take the (scope, cid) index for every sort and sort the page.
     index = "s:SERVES(" + ", ".join(["scope", *(key.removeprefix("s.") for key in keys)]) + ")"
     return (
-        "MATCH ()-[s:SERVES]->(n) USING INDEX " + index + "\n"
-        "WHERE s.scope = $scope AND " + present + "\n"
-        "WITH n, s ORDER BY " + order + " SKIP $skip LIMIT $limit\n" + CUSTOMERS.projection
+        "CALL (scopes) {\n"
+        "  WITH scopes WHERE size(scopes) = 1\n"
+        "  MATCH ()-[s:SERVES]->(n) USING INDEX " + index + "\n"
+        "  WHERE s.scope = scopes[0] AND " + present + "\n"
+        "  WITH n, s ORDER BY " + order + " SKIP $skip LIMIT $limit\n"
+        "  OPTIONAL MATCH (n)-[:OWNED_BY]->(owner:Employee)\n"
+        "  RETURN collect(n {.*, since: toString(n.since), owner_id: owner.id}) AS nodes\n"
+        "}\n"
+        "RETURN size(scopes) = 1 AS served, nodes"
     )
 
 
-# How many customers the department ``$scope`` serves: its degree, from the counts Neo4j keeps.
-SERVED_COUNT: LiteralString = "MATCH (d:Department {id: $scope}) RETURN COUNT { (d)-[:SERVES]->() } AS total"
+def _served_count(count: LiteralString) -> LiteralString:
+    return (
+        "CALL (scopes) {\n"
+        "  WITH scopes WHERE size(scopes) = 1\n"
+        "  MATCH (d:Department {id: scopes[0]})\n" + count + "\n"
+        "}\n"
+        "RETURN size(scopes) = 1 AS served, total"
+    )
 
-# How many orders, interactions or tickets the customers of the department ``$scope`` have: the
-# sum of their degrees. For a caller who sees exactly those (graph.row_rules.RowScope.implied),
-# counting them row by row read every order of the graph (seconds on the bench graph).
-SERVED_CHILD_COUNTS: Mapping[str, LiteralString] = {
-    "Order": "MATCH (:Department {id: $scope})-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:PLACED]->() }) AS total",
-    "Interaction": "MATCH (:Department {id: $scope})-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:HAD]->() }) AS total",
-    "Ticket": "MATCH (:Department {id: $scope})-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:RAISED]->() }) AS total",
+
+# The rest of a statement that began with ``RowScope.serving_scopes``: how many customers the
+# caller's one department serves (its degree, from the counts Neo4j keeps), and how many orders,
+# interactions or tickets those customers have (the sum of their degrees: for a caller who sees
+# exactly those, graph.row_rules.RowScope.implied, counting them row by row read every order of
+# the graph, seconds on the bench graph).
+SERVED_COUNTS: Mapping[str, LiteralString] = {
+    "Customer": _served_count("  RETURN sum(COUNT { (d)-[:SERVES]->() }) AS total"),
+    "Order": _served_count("  MATCH (d)-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:PLACED]->() }) AS total"),
+    "Interaction": _served_count("  MATCH (d)-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:HAD]->() }) AS total"),
+    "Ticket": _served_count("  MATCH (d)-[:SERVES]->(c) RETURN sum(COUNT { (c)-[:RAISED]->() }) AS total"),
 }
-# The relationship from a customer to each of those labels.
+# The relationship from a customer to each of the others.
 FROM_CUSTOMER: Mapping[str, str] = {"Order": "PLACED", "Interaction": "HAD", "Ticket": "RAISED"}

@@ -167,8 +167,9 @@ class RowScope:
         return " OR ".join(pattern.cypher(row) for pattern in patterns)
 
     def serving_scopes(self, label: str) -> LiteralString | None:
-        """The statement reading the ids of the departments whose ``SERVES`` the caller's rows of
-        ``label`` are (as ``scopes``), when the label's one rule reaches them that way; else None."""
+        """The start of a statement that binds ``scopes``, the ids of the departments whose
+        ``SERVES`` the caller's rows of ``label`` are, when the label's one rule reaches them
+        that way (see ``graph.listing.served_page_query``); else None."""
         patterns = self._patterns.get(label)
         if patterns is None or len(patterns) != 1 or not patterns[0].serving:
             return None
@@ -186,7 +187,7 @@ class RowScope:
         last = rest[-1]
         arrow = f"<-[:{last.rel_type}]-" if last.outgoing else f"-[:{last.rel_type}]->"
         clauses.append(f"MATCH {before}{arrow}(scope:Department)")
-        return " ".join(clauses) + " RETURN collect(DISTINCT scope.id) AS scopes"
+        return " ".join(clauses) + " WITH collect(DISTINCT scope.id) AS scopes"
 
     def compile(self, query: LiteralString) -> LiteralString:
         """``query`` with its marks replaced (kept per text: statements are a fixed set)."""

@@ -147,8 +147,6 @@ class Neo4jGraphStore:
         self._budget = budget
         self.scope = scope
         self._caller_id = caller_id
-        # The departments whose SERVES are the caller's customers, read once per store (request).
-        self._serving: list[str] | None = None
 
     def within(self, budget: RequestBudget) -> Neo4jGraphStore:
         """This store for one request: its statements bounded by the request's budget."""
@@ -324,47 +322,40 @@ class Neo4jGraphStore:
     ) -> list[Any]:
         spec, convert = entity.value
         served = listing.served_page_query(sort, descending) if entity is Entity.CUSTOMER and not filters else None
-        scope = await self._serving_scope(spec) if served is not None else None
-        if served is not None and scope is not None:
-            rows = await self.read(served, scope=scope, skip=skip, limit=limit)
-        else:
-            rows = await self.read(spec.page_query(filters, sort, descending), **filters, skip=skip, limit=limit)
+        found = await self._served("Customer", served, skip=skip, limit=limit) if served is not None else None
+        if found is not None:
+            return [convert(node) for node in found["nodes"]]
+        rows = await self.read(spec.page_query(filters, sort, descending), **filters, skip=skip, limit=limit)
         return [convert(row["node"]) for row in rows]
 
     async def count_nodes(self, entity: Entity, filters: Mapping[str, object]) -> int:
         spec, _ = entity.value
-        served, scope = await self._served_count(spec) if not filters else (None, None)
-        if served is not None and scope is not None:
-            rows = await self.read(served, scope=scope)
-        else:
-            restricted = spec.label is not None and self.scope.restricts(spec.label)
-            rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
+        label = spec.label
+        if not filters and label is not None and self._counted_from_serves(label):
+            found = await self._served("Customer", listing.SERVED_COUNTS[label])
+            if found is not None:
+                return int(found["total"])
+        restricted = label is not None and self.scope.restricts(label)
+        rows = await self.read(spec.count_query(filters, restricted=restricted), **filters)
         return int(rows[0]["total"])
 
-    async def _served_count(self, spec: listing.Listing) -> tuple[LiteralString | None, str | None]:
-        """The count of a list from the caller's department's ``SERVES``: of its customers, or of
-        their orders, interactions or tickets when those are visible exactly with the customer."""
-        if spec.label == "Customer":
-            return listing.SERVED_COUNT, await self._serving_scope(listing.CUSTOMERS)
-        rel_type = listing.FROM_CUSTOMER.get(spec.label or "")
-        if rel_type is None or spec.label is None or not self.scope.restricts(spec.label):
-            return None, None
-        if not self.scope.implied(spec.label, rel_type, "Customer"):
-            return None, None
-        return listing.SERVED_CHILD_COUNTS[spec.label], await self._serving_scope(listing.CUSTOMERS)
+    def _counted_from_serves(self, label: str) -> bool:
+        """Whether the caller's rows of ``label`` are the customers of their department's
+        ``SERVES``, or those customers' orders, interactions or tickets."""
+        if label == "Customer":
+            return True
+        rel_type = listing.FROM_CUSTOMER.get(label)
+        return rel_type is not None and self.scope.restricts(label) and self.scope.implied(label, rel_type, "Customer")
 
-    async def _serving_scope(self, spec: listing.Listing) -> str | None:
-        """The one department whose ``SERVES`` are all the caller's rows of the list's label, if
-        the row rule says so (``RowScope.serving_scopes``) and the caller has exactly one."""
-        if spec.label is None:
+    async def _served(self, label: str, rest: LiteralString, **parameters: Any) -> Mapping[str, Any] | None:
+        """The answer of ``rest`` after the caller's departments (``RowScope.serving_scopes``), in
+        one statement, when the row rule of ``label`` reads ``SERVES`` and the caller has exactly
+        one department; None otherwise (the caller's rows are then read row by row)."""
+        scopes = self.scope.serving_scopes(label)
+        if scopes is None:
             return None
-        query = self.scope.serving_scopes(spec.label)
-        if query is None:
-            return None
-        if self._serving is None:
-            rows = await self.read(query)
-            self._serving = list(rows[0]["scopes"]) if rows else []
-        return self._serving[0] if len(self._serving) == 1 else None
+        rows = await self.read(scopes + "\n" + rest, **parameters)
+        return rows[0] if rows and rows[0]["served"] else None
 
     async def _lookup(self, query: LiteralString, ids: Sequence[str], convert: Convert[T]) -> list[T | None]:
         rows = await self.read(query, ids=list(dict.fromkeys(ids)))
