@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench.auth_bench import _token, free_port, graph_uri, start_server
+from bench.auth_bench import _merged, _token, free_port, graph_uri, start_server
 from bench.bench_graph import BENCH_HOME
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
@@ -135,17 +135,7 @@ async def run(port: int, server_pid: int, neo4j_pid: int | None, tokens: dict[st
                     results.setdefault(name, []).append(stats)
     finally:
         client.close()
-    merged = []
-    for name, each in results.items():
-        total = Stats(name)
-        for stats in each:
-            total.latencies_ms += stats.latencies_ms
-            total.errors += stats.errors
-            total.seconds += stats.seconds
-            for meter, seconds in stats.cpu_seconds.items():
-                total.cpu_seconds[meter] = total.cpu_seconds.get(meter, 0.0) + seconds
-        merged.append(total)
-    return merged
+    return [_merged(name, each) for name, each in results.items()]
 
 
 def _cpu(stats: Stats) -> str:
