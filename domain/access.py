@@ -32,6 +32,8 @@ from typing import Final
 from domain.errors import CustomerGraphError
 
 EVERYTHING: Final = "*"
+# The root of the mutations: a role runs those its ``write`` list names, whatever it reads.
+WRITE_ROOT: Final = "Mutation"
 REDACTED_TEXT: Final = "[redacted]"
 # Role sets seen by one process: each distinct combination of roles is one entry.
 MAX_CACHED_ROLE_SETS: Final = 256
@@ -96,12 +98,20 @@ class RolePolicy:
     read_fields: frozenset[tuple[str, str]] = frozenset()
     masks: Mapping[tuple[str, str], MaskMode] = field(default_factory=dict)
     rows: Mapping[str, RowRuleText] = field(default_factory=dict)
+    # The mutations the role may run (fields of ``Mutation``), and whether it may name another
+    # employee as the one who acted (``recordInteraction``'s employee); otherwise it is the caller.
+    writes: frozenset[str] = frozenset()
+    acts_for_others: bool = False
 
     def reads(self, type_name: str, field_name: str) -> bool:
+        if type_name == WRITE_ROOT:
+            return field_name in self.writes or EVERYTHING in self.writes
         return self.reads_everything or type_name in self.read_types or (type_name, field_name) in self.read_fields
 
     def reads_type(self, type_name: str) -> bool:
         """Whether the role reads any field of the type."""
+        if type_name == WRITE_ROOT:
+            return bool(self.writes)
         if self.reads_everything or type_name in self.read_types:
             return True
         return any(owner == type_name for owner, _ in self.read_fields)
@@ -115,6 +125,7 @@ class Grants:
         self._labels = frozenset(labels)
         self.role_names = frozenset(role.name for role in self._roles)
         self.reads_everything = any(role.reads_everything for role in self._roles)
+        self.acts_for_others = any(role.acts_for_others for role in self._roles)
         self._readable: dict[tuple[str, str], bool] = {}
         self.row_rules: Mapping[str, tuple[str, ...]] = MappingProxyType(self._combined_rows())
         masks: dict[str, dict[str, MaskMode]] = {}
@@ -232,4 +243,6 @@ class Access:
         return {"caller_id": self.caller.employee_id}
 
 
-_EVERYTHING: Final = Grants([RolePolicy("*", reads_everything=True)])
+_EVERYTHING: Final = Grants(
+    [RolePolicy("*", reads_everything=True, writes=frozenset({EVERYTHING}), acts_for_others=True)]
+)

@@ -33,6 +33,9 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT interaction_id IF NOT EXISTS FOR (n:Interaction) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT ticket_id IF NOT EXISTS FOR (n:Ticket) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT external_id_id IF NOT EXISTS FOR (n:ExternalId) REQUIRE n.id IS UNIQUE",
+    # A mutation's idempotency key writes once (graph.writes); an outbox item is delivered by id.
+    "CREATE CONSTRAINT mutation_receipt_key IF NOT EXISTS FOR (n:MutationReceipt) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT outbox_item_id IF NOT EXISTS FOR (n:OutboxItem) REQUIRE n.id IS UNIQUE",
 )
 
 INDEXES: tuple[LiteralString, ...] = (
@@ -54,6 +57,9 @@ INDEXES: tuple[LiteralString, ...] = (
     # Service levels as of a past moment: tickets closed after it were still open then.
     "CREATE INDEX ticket_closed_at IF NOT EXISTS FOR (n:Ticket) ON (n.closed_at)",
     "CREATE INDEX ticket_priority IF NOT EXISTS FOR (n:Ticket) ON (n.priority)",
+    # The delivery worker looks for pending items; a ticket's delivery state reads its items.
+    "CREATE INDEX outbox_item_state IF NOT EXISTS FOR (n:OutboxItem) ON (n.state)",
+    "CREATE INDEX outbox_item_ticket IF NOT EXISTS FOR (n:OutboxItem) ON (n.ticket_id)",
     # A department's customers in the order of a list's sort (graph.serves): a caller whose rows
     # are the customers their department serves gets a page read from here in order.
     "CREATE INDEX serves_by_name IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.name, s.cid)",

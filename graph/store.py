@@ -148,6 +148,19 @@ class Neo4jGraphStore:
         self.scope = scope
         self._caller_id = caller_id
 
+    @property
+    def driver(self) -> AsyncDriver:
+        """The driver, for the adapters that write (``graph.writes``) in the same database."""
+        return self._driver
+
+    @property
+    def database(self) -> str:
+        return self._database
+
+    @property
+    def caller_id(self) -> str | None:
+        return self._caller_id
+
     def within(self, budget: RequestBudget) -> Neo4jGraphStore:
         """This store for one request: its statements bounded by the request's budget."""
         return Neo4jGraphStore(self._driver, self._database, budget, self.scope, self._caller_id)

@@ -36,6 +36,8 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     GraphQLUnionType,
+    OperationDefinitionNode,
+    OperationType,
     Visitor,
     get_named_type,
     validate,
@@ -70,7 +72,7 @@ class PolicyProblem:
     """Something in the policy that does not fit the schema: its role, section and entry."""
 
     role: str
-    section: str  # "read", "mask" or "rows"
+    section: str  # "read", "write", "mask" or "rows"
     entry: str
     message: str
 
@@ -84,7 +86,11 @@ def graph_labels(schema: GraphQLSchema) -> frozenset[str]:
 def policy_problems(policy: Policy, schema: GraphQLSchema) -> list[PolicyProblem]:
     problems: list[PolicyProblem] = []
     labels = graph_labels(schema)
+    mutation = schema.mutation_type
     for role in policy.roles.values():
+        for name in sorted(role.writes - {"*"}):
+            if mutation is None or name not in mutation.fields:
+                problems.append(PolicyProblem(role.name, "write", name, f"the schema has no mutation '{name}'"))
         for type_name in sorted(role.read_types):
             if not isinstance(schema.type_map.get(type_name), GraphQLObjectType | GraphQLInterfaceType):
                 problems.append(PolicyProblem(role.name, "read", type_name, _unknown_type(schema, type_name)))
@@ -231,7 +237,8 @@ class ReadCheck:
         ] = {}
 
     def errors(self, document: DocumentNode, grants: Grants) -> list[GraphQLError]:
-        if grants.reads_everything:
+        # Reading everything is no licence to write: a mutation is always checked.
+        if grants.reads_everything and not _writes(document):
             return []
         entry = self._verdicts.get(id(document))
         if entry is None or entry[0]() is not document:
@@ -260,6 +267,13 @@ class ReadCheck:
                 del self._verdicts[key]
 
         return forget
+
+
+def _writes(document: DocumentNode) -> bool:
+    return any(
+        isinstance(definition, OperationDefinitionNode) and definition.operation is OperationType.MUTATION
+        for definition in document.definitions
+    )
 
 
 def entity_errors(document: DocumentNode, variables: Mapping[str, Any] | None, grants: Grants) -> list[GraphQLError]:

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from resolvers.entities import FederatedSchema
 from resolvers.errors import is_public
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
+from resolvers.mutations import Mutation
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.trace import TraceQuery
@@ -21,6 +22,7 @@ Query = merge_types("Query", (EntityQuery, TraceQuery))
 def build_schema() -> strawberry.federation.Schema:
     schema = FederatedSchema(
         query=Query,
+        mutation=Mutation,
         federation_version="2.9",
         execution_context_class=PlainFieldExecutor,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

@@ -19,6 +19,7 @@ from graph.store import Relation
 from resolvers import cost, trace_fields
 from resolvers import live as live_resolvers
 from resolvers.context import Info
+from resolvers.delivery_fields import TicketDelivery, ticket_delivery
 from resolvers.enums import (
     Channel,
     DepartmentKind,
@@ -529,6 +530,13 @@ class Ticket:
     )
     async def live(self, info: Info) -> TicketLive | None:
         return await live_resolvers.ticket_live(info, self.id)
+
+    @strawberry.field(
+        description="Whether the helpdesk has the newest change made to the ticket through this API: "
+        "PENDING, DELIVERED or FAILED with the reason; null for a ticket never changed here."
+    )
+    async def delivery(self, info: Info) -> TicketDelivery | None:
+        return await ticket_delivery(info, self.id)
 
 
 async def _employee(info: Info, employee_id: str | None) -> Employee | None:

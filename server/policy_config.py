@@ -43,6 +43,8 @@ class _RoleEntry(BaseModel):
     read: Literal["*"] | list[Annotated[str, Field(pattern=READ_NAME)]]
     mask: dict[Annotated[str, Field(pattern=FIELD_NAME)], MaskMode] = {}
     rows: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], Pattern | list[Pattern]] = {}
+    write: Literal["*"] | list[Annotated[str, Field(pattern=r"^[_A-Za-z][_0-9A-Za-z]*$")]] = []
+    acts_for_others: bool = False
 
     @field_validator("rows")
     @classmethod
@@ -73,6 +75,8 @@ def _role_policy(name: str, entry: _RoleEntry) -> RolePolicy:
             label: RowRuleText(label, (patterns,) if isinstance(patterns, str) else tuple(patterns))
             for label, patterns in entry.rows.items()
         },
+        writes=frozenset([entry.write] if isinstance(entry.write, str) else entry.write),
+        acts_for_others=entry.acts_for_others,
     )
 
 
