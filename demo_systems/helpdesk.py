@@ -9,7 +9,9 @@ API request needs ``Authorization: Bearer <token>`` (default ``demo-helpdesk-tok
   oldest open one and the last contact, as ``{"customers": [...]}`` (``lookup``);
 - ``GET /api/export/<kind>?limit=N&cursor=C``: every ticket, hand-off, customer or agent,
   a page at a time, as ``{"items": [...], "next_cursor": "..." | null}`` (``export``);
-- ``GET /api/health`` (``health``); plus the test controls of ``demo_systems.web``.
+- ``GET /api/health`` (``health``); plus the test controls of ``demo_systems.web``;
+- the write endpoints the graph's outbox delivers to, idempotent by key (``write``): see
+  ``demo_systems.helpdesk_writes``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from demo_systems.helpdesk_writes import HelpdeskWrites
 from demo_systems.records import Row, build_helpdesk, customer_summaries
 from demo_systems.web import DemoServer, bearer, keys_of, next_cursor, page_bounds, serve, server_arguments
 
@@ -39,6 +42,7 @@ def create_app(preset: str, seed: int, token: str = DEFAULT_TOKEN) -> Starlette:
         "agents": helpdesk.agents,
     }
     server = DemoServer("helpdesk", auth=bearer(token))
+    writes = HelpdeskWrites(server, by_id, helpdesk.hand_offs)
 
     async def tickets(request: Request) -> Response:
         found = [by_id[key] for key in keys_of(request, "ids") if key in by_id]
@@ -64,6 +68,7 @@ def create_app(preset: str, seed: int, token: str = DEFAULT_TOKEN) -> Starlette:
             Route("/api/customers", server.api("lookup", customers), methods=["GET"]),
             Route("/api/export/{kind}", server.api("export", export), methods=["GET"]),
             Route("/api/health", server.api("health", health), methods=["GET"]),
+            *writes.routes(),
         ]
     )
 

@@ -105,6 +105,20 @@ class Settings(BaseSettings):
     sources_file: Path = PROJECT_ROOT / "sources.toml"
     sources_enabled: bool = True
 
+    # Write-through (server/delivery.py): ticket changes wait in the graph's outbox until a
+    # delivery worker hands them to the helpdesk. Each API process runs one when this is on
+    # (`serve` turns it on); items are leased for outbox_lease_seconds, retried with a backoff
+    # from outbox_backoff_base_ms doubling per attempt, and failed after outbox_max_attempts.
+    outbox_delivery: bool = False
+    helpdesk_url: str = Field(default="http://127.0.0.1:8701", validation_alias=AliasChoices("CG_HELPDESK_URL"))
+    helpdesk_token: SecretStr = Field(
+        default=SecretStr("demo-helpdesk-token"), validation_alias=AliasChoices("CG_HELPDESK_TOKEN")
+    )
+    outbox_lease_seconds: float = Field(default=30.0, gt=0)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_backoff_base_ms: int = Field(default=500, ge=0)
+
     # Identity and access (README, "Identity and access"). Bearer tokens (JWTs) are verified with
     # the keys of an identity provider's JWKS URL, or a shared secret (HS256), or else with the
     # development key under auth_dev_keys_dir, which is refused once an issuer or JWKS URL is set.
