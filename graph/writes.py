@@ -226,7 +226,9 @@ class Neo4jWriteStore:
         records = await self._run(tx, READ_LOCKED_TICKET, ticket_id=ticket_id)
         return dict(records[0])
 
-    async def _enqueue(self, tx: AsyncManagedTransaction, ticket_id: str, kind: OutboxKind, body: dict[str, Any]) -> str:
+    async def _enqueue(
+        self, tx: AsyncManagedTransaction, ticket_id: str, kind: OutboxKind, body: dict[str, Any]
+    ) -> str:
         delivery_id = new_id("D")
         await self._run(
             tx, ENQUEUE, id=delivery_id, ticket_id=ticket_id, kind=kind.value, payload=json.dumps(body, default=str)

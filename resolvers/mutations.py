@@ -207,7 +207,9 @@ class Mutation:
             # The stored instant may differ in its last digits once Neo4j has it: the newest hop
             # to this employee by the caller.
             hop = next((h for h in reversed(hops) if h.employee_id == input.to_employee_id), None)
-        hand_off = None if hop is None else HandOff(at=hop.at, reason=hop.reason, employee_id=hop.employee_id, by_id=hop.by_id)
+        hand_off = (
+            None if hop is None else HandOff(at=hop.at, reason=hop.reason, employee_id=hop.employee_id, by_id=hop.by_id)
+        )
         return HandOffTicketPayload(ticket=await _ticket(info, ticket_id), hand_off=hand_off, replayed=result.replayed)
 
     @strawberry.mutation(

@@ -47,6 +47,7 @@ from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
+from server.delivery import delivering
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.limits import RequestLimits
@@ -137,7 +138,7 @@ def create_app(
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
             await access.start()
-            async with live_sources(settings, sources, environ or {}) as opened:
+            async with live_sources(settings, sources, environ or {}) as opened, delivering(settings, active):
                 services.store = Neo4jGraphStore(active, settings.neo4j_database)
                 services.sources = opened
                 yield

@@ -357,7 +357,12 @@ def _serve(args: argparse.Namespace, settings: Settings, seed: int) -> int:
                 environ.setdefault(name, url)  # URLs set by hand win
     worker_count = args.workers or settings.worker_count()
     print(auth, flush=True)
-    return serve_api(settings.model_copy(update={"neo4j_uri": uri}), environ, worker_count=worker_count)
+    # Each worker delivers the outbox to the helpdesk the sources point at, unless told not to.
+    delivery = {
+        "outbox_delivery": settings.outbox_delivery or "CG_OUTBOX_DELIVERY" not in environ,
+        "helpdesk_url": environ.get("CG_HELPDESK_URL", settings.helpdesk_url),
+    }
+    return serve_api(settings.model_copy(update={"neo4j_uri": uri, **delivery}), environ, worker_count=worker_count)
 
 
 def _start_neo4j(settings: Settings) -> str:

@@ -26,7 +26,11 @@ import os
 import random
 import signal
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+
+from neo4j import AsyncDriver
 
 from domain.errors import CustomerGraphError
 from graph.driver import open_driver
@@ -57,7 +61,7 @@ class DeliveryPolicy:
 
     def backoff_ms(self, attempts: int) -> int:
         ceiling = min(self.backoff_max_ms, self.backoff_base_ms * 2 ** max(0, attempts - 1))
-        return int(ceiling / 2 + random.random() * ceiling / 2)  # noqa: S311 (jitter, not secrets)
+        return int(ceiling / 2 + random.random() * ceiling / 2)
 
 
 def worker_name() -> str:
@@ -141,3 +145,23 @@ async def deliver_forever(settings: Settings) -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     asyncio.run(deliver_forever(Settings()))
+
+
+@asynccontextmanager
+async def delivering(settings: Settings, driver: AsyncDriver) -> AsyncIterator[DeliveryWorker | None]:
+    """A delivery worker running beside the API for as long as the block lasts, if the settings
+    ask for one (``CG_OUTBOX_DELIVERY``); stopped (its current sends finished) at the end."""
+    if not settings.outbox_delivery:
+        yield None
+        return
+    writer = HelpdeskWriter(settings.helpdesk_url, settings.helpdesk_token.get_secret_value(),
+                            timeout_s=min(5.0, settings.outbox_lease_seconds / 2))  # fmt: skip
+    worker = DeliveryWorker(Neo4jOutbox(driver, settings.neo4j_database), writer, DeliveryPolicy.of(settings))
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield worker
+    finally:
+        stop.set()
+        await task
+        await writer.close()

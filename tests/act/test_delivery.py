@@ -8,9 +8,9 @@ there, at the system of record, not in our code.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -77,9 +77,12 @@ async def drain(worker: DeliveryWorker, outbox: Neo4jOutbox, deadline_s: float =
 
 async def hand_off(driver: AsyncDriver, world: Agent, ticket_id: str, to: str, key: str) -> str:
     data, errors = await execute(
-        driver, HAND_OFF, world.employee_id, "admin",
+        driver,
+        HAND_OFF,
+        world.employee_id,
+        "admin",
         input={"ticketId": ticket_id, "toEmployeeId": to, "reason": "to you", "idempotencyKey": key},
-    )  # fmt: skip
+    )
     assert errors == [], errors
     return str(data["handOffTicket"]["ticket"]["delivery"]["deliveryId"])
 
@@ -107,7 +110,7 @@ async def test_a_second_send_of_one_delivery_is_not_applied_again(
 ) -> None:
     # What a worker whose lease ran out after the helpdesk applied its send does: send again.
     delivery_id = await hand_off(driver, world, world.open_ticket, world.employee_id, "twice-1")
-    payload = '{"employee_id": "%s", "reason": "again"}' % world.employee_id
+    payload = json.dumps({"employee_id": world.employee_id, "reason": "again"})
     first = await writer.send(delivery_id, "HAND_OFF", world.open_ticket, payload)
     second = await writer.send(delivery_id, "HAND_OFF", world.open_ticket, payload)
     assert first.sent is Sent.DELIVERED and second.sent is Sent.DELIVERED
@@ -128,15 +131,26 @@ async def test_changes_queued_while_the_helpdesk_is_down_are_each_delivered_once
     written: list[str] = []
     for n in range(4):
         opened, errors = await execute(
-            driver, OPEN, world.employee_id, "admin",
-            input={"customerId": world.served_customer, "subject": f"outage {n}", "idempotencyKey": f"down-open-{n}",
-                   "assigneeId": world.employee_id},
-        )  # fmt: skip
+            driver,
+            OPEN,
+            world.employee_id,
+            "admin",
+            input={
+                "customerId": world.served_customer,
+                "subject": f"outage {n}",
+                "idempotencyKey": f"down-open-{n}",
+                "assigneeId": world.employee_id,
+            },
+        )
         assert errors == []
         ticket_id = opened["openTicket"]["ticket"]["id"]
         written.append(await hand_off(driver, world, ticket_id, world.colleague, f"down-hop-{n}"))
         closed, errors = await execute(
-            driver, CLOSE, world.employee_id, "admin", input={"ticketId": ticket_id, "idempotencyKey": f"down-close-{n}"}
+            driver,
+            CLOSE,
+            world.employee_id,
+            "admin",
+            input={"ticketId": ticket_id, "idempotencyKey": f"down-close-{n}"},
         )
         assert errors == []
         written.append(closed["closeTicket"]["ticket"]["delivery"]["deliveryId"])
@@ -187,39 +201,48 @@ async def test_a_worker_killed_mid_delivery_leaves_its_change_to_another_deliver
     outbox = Neo4jOutbox(driver, DATABASE)
     await drain(DeliveryWorker(outbox, writer, FAST), outbox)
     opened, _ = await execute(
-        driver, OPEN, world.employee_id, "admin",
+        driver,
+        OPEN,
+        world.employee_id,
+        "admin",
         input={"customerId": world.served_customer, "subject": "killed", "idempotencyKey": "kill-open"},
-    )  # fmt: skip
+    )
     ticket_id = opened["openTicket"]["ticket"]["id"]
     await drain(DeliveryWorker(outbox, writer, FAST), outbox)
     delivery_id = await hand_off(driver, world, ticket_id, world.colleague, "kill-hop")
     await control(helpdesk, latency_ms=1500)
     before = (await counts(helpdesk)).get("write", 0)
     environ = {
-        **os.environ, "NEO4J_URI": neo4j_uri, "CG_HELPDESK_URL": helpdesk, "CG_OUTBOX_LEASE_SECONDS": "2",
+        **os.environ,
+        "NEO4J_URI": neo4j_uri,
+        "CG_HELPDESK_URL": helpdesk,
+        "CG_OUTBOX_LEASE_SECONDS": "2",
         "CG_OUTBOX_POLL_SECONDS": "0.1",
-    }  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.delivery"], cwd=PROJECT_ROOT, env=environ,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.delivery", cwd=PROJECT_ROOT, env=environ,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
         while (await counts(helpdesk)).get("write", 0) == before:  # the send reached the helpdesk
-            assert process.poll() is None and time.monotonic() < deadline
+            assert process.returncode is None and time.monotonic() < deadline
             await asyncio.sleep(0.05)
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        await asyncio.wait_for(process.wait(), 10)
     finally:
-        if process.poll() is None:
+        if process.returncode is None:
             process.kill()
-            process.wait(timeout=10)
+            await asyncio.wait_for(process.wait(), 10)
     assert process.returncode == -signal.SIGKILL
     leased, _, _ = await driver.execute_query(
         "MATCH (o:OutboxItem {id: $id}) RETURN o.state AS state, o.attempts AS attempts, o.leased_by AS by",
-        id=delivery_id, database_=DATABASE,
-    )  # fmt: skip
-    assert leased[0]["state"] == "PENDING" and leased[0]["attempts"] == 1 and leased[0]["by"].endswith(f":{process.pid}")
+        id=delivery_id,
+        database_=DATABASE,
+    )
+    assert (
+        leased[0]["state"] == "PENDING" and leased[0]["attempts"] == 1 and leased[0]["by"].endswith(f":{process.pid}")
+    )
     await control(helpdesk, latency_ms=0)
     await drain(DeliveryWorker(outbox, writer, FAST), outbox)
     data, _ = await execute(driver, DELIVERY, world.employee_id, "admin", id=ticket_id)

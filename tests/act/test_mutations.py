@@ -52,8 +52,12 @@ def codes(errors: list[dict[str, object]]) -> list[object]:
 
 async def test_a_hand_off_is_written_once_per_idempotency_key(driver: AsyncDriver, world: Agent) -> None:
     before = await count(driver, "MATCH (:Ticket {id: $id})-[a:ASSIGNED_TO]->() RETURN count(a)", id=world.open_ticket)
-    variables = {"ticketId": world.open_ticket, "toEmployeeId": world.colleague, "reason": "needs billing",
-                 "idempotencyKey": "hand-off-1"}  # fmt: skip
+    variables = {
+        "ticketId": world.open_ticket,
+        "toEmployeeId": world.colleague,
+        "reason": "needs billing",
+        "idempotencyKey": "hand-off-1",
+    }
     first, errors = await execute(driver, HAND_OFF, world.employee_id, "service_agent", input=variables)
     assert errors == []
     again, errors = await execute(driver, HAND_OFF, world.employee_id, "service_agent", input=variables)
@@ -66,14 +70,19 @@ async def test_a_hand_off_is_written_once_per_idempotency_key(driver: AsyncDrive
     hand_off = first["handOffTicket"]["handOff"]
     assert hand_off == {"reason": "needs billing", "employee": {"id": world.colleague}, "by": {"id": world.employee_id}}
     assert first["handOffTicket"]["ticket"]["delivery"] == {"state": "PENDING", "change": "HAND_OFF", "attempts": 0}
-    outbox = await count(driver, "MATCH (o:OutboxItem {ticket_id: $id, kind: 'HAND_OFF'}) RETURN count(o)",
-                         id=world.open_ticket)  # fmt: skip
+    outbox = await count(
+        driver, "MATCH (o:OutboxItem {ticket_id: $id, kind: 'HAND_OFF'}) RETURN count(o)", id=world.open_ticket
+    )
     assert outbox == 1
 
 
 async def test_concurrent_requests_with_one_key_write_once(driver: AsyncDriver, world: Agent) -> None:
-    variables = {"customerId": world.served_customer, "channel": "PHONE", "summary": "called about the invoice",
-                 "idempotencyKey": "race-1"}  # fmt: skip
+    variables = {
+        "customerId": world.served_customer,
+        "channel": "PHONE",
+        "summary": "called about the invoice",
+        "idempotencyKey": "race-1",
+    }
     before = await count(driver, "MATCH (:Customer {id: $id})-[:HAD]->(i) RETURN count(i)", id=world.served_customer)
     answers = await asyncio.gather(
         *(execute(driver, RECORD, world.employee_id, "service_agent", input=variables) for _ in range(6))
@@ -96,15 +105,27 @@ async def test_a_key_reused_for_another_request_is_a_conflict(driver: AsyncDrive
 
 async def test_a_stale_expected_assignee_is_a_conflict_and_writes_nothing(driver: AsyncDriver, world: Agent) -> None:
     opened, errors = await execute(
-        driver, OPEN, world.employee_id, "service_agent",
-        input={"customerId": world.served_customer, "subject": "broken pump", "idempotencyKey": "open-stale",
-               "assigneeId": world.employee_id},
-    )  # fmt: skip
+        driver,
+        OPEN,
+        world.employee_id,
+        "service_agent",
+        input={
+            "customerId": world.served_customer,
+            "subject": "broken pump",
+            "idempotencyKey": "open-stale",
+            "assigneeId": world.employee_id,
+        },
+    )
     assert errors == []
     ticket = opened["openTicket"]["ticket"]
     assert ticket["assignee"] == {"id": world.employee_id} and ticket["status"] == "IN_PROGRESS"
-    moved = {"ticketId": ticket["id"], "toEmployeeId": world.colleague, "reason": "back office",
-             "expectedAssigneeId": world.employee_id, "idempotencyKey": "stale-1"}  # fmt: skip
+    moved = {
+        "ticketId": ticket["id"],
+        "toEmployeeId": world.colleague,
+        "reason": "back office",
+        "expectedAssigneeId": world.employee_id,
+        "idempotencyKey": "stale-1",
+    }
     _, errors = await execute(driver, HAND_OFF, world.employee_id, "service_agent", input=moved)
     assert errors == []
     # A second client still saw the ticket with the agent.
@@ -118,17 +139,33 @@ async def test_a_stale_expected_assignee_is_a_conflict_and_writes_nothing(driver
 
 async def test_racing_hand_offs_from_one_view_give_one_success(driver: AsyncDriver, world: Agent) -> None:
     opened, _ = await execute(
-        driver, OPEN, world.employee_id, "service_agent",
-        input={"customerId": world.served_customer, "subject": "race", "idempotencyKey": "open-race",
-               "assigneeId": world.employee_id},
-    )  # fmt: skip
+        driver,
+        OPEN,
+        world.employee_id,
+        "service_agent",
+        input={
+            "customerId": world.served_customer,
+            "subject": "race",
+            "idempotencyKey": "open-race",
+            "assigneeId": world.employee_id,
+        },
+    )
     ticket_id = opened["openTicket"]["ticket"]["id"]
     answers = await asyncio.gather(
         *(
-            execute(driver, HAND_OFF, world.employee_id, "service_agent",
-                    input={"ticketId": ticket_id, "toEmployeeId": world.colleague,
-                           "reason": f"race {n}", "expectedAssigneeId": world.employee_id,
-                           "idempotencyKey": f"race-hop-{n}"})  # fmt: skip
+            execute(
+                driver,
+                HAND_OFF,
+                world.employee_id,
+                "service_agent",
+                input={
+                    "ticketId": ticket_id,
+                    "toEmployeeId": world.colleague,
+                    "reason": f"race {n}",
+                    "expectedAssigneeId": world.employee_id,
+                    "idempotencyKey": f"race-hop-{n}",
+                },
+            )
             for n in range(4)
         )
     )
@@ -138,9 +175,12 @@ async def test_racing_hand_offs_from_one_view_give_one_success(driver: AsyncDriv
 
 async def test_closing_twice_is_a_conflict(driver: AsyncDriver, world: Agent) -> None:
     opened, _ = await execute(
-        driver, OPEN, world.employee_id, "service_agent",
+        driver,
+        OPEN,
+        world.employee_id,
+        "service_agent",
         input={"customerId": world.served_customer, "subject": "close me", "idempotencyKey": "open-close"},
-    )  # fmt: skip
+    )
     ticket_id = opened["openTicket"]["ticket"]["id"]
     closed, errors = await execute(
         driver, CLOSE, world.employee_id, "service_agent", input={"ticketId": ticket_id, "idempotencyKey": "close-1"}
@@ -158,14 +198,25 @@ async def test_closing_twice_is_a_conflict(driver: AsyncDriver, world: Agent) ->
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("ticketId", "T-NOPE"), ("toEmployeeId", "E-NOPE"), ("reason", "   "), ("idempotencyKey", ""),
-     ("idempotencyKey", "k" * 201), ("ticketId", "x" * 81)],
-)  # fmt: skip
+    [
+        ("ticketId", "T-NOPE"),
+        ("toEmployeeId", "E-NOPE"),
+        ("reason", "   "),
+        ("idempotencyKey", ""),
+        ("idempotencyKey", "k" * 201),
+        ("ticketId", "x" * 81),
+    ],
+)
 async def test_unknown_ids_and_bad_values_are_bad_user_input(
     driver: AsyncDriver, world: Agent, field: str, value: str
 ) -> None:
-    variables = {"ticketId": world.open_ticket, "toEmployeeId": world.colleague, "reason": "r",
-                 "idempotencyKey": f"bad-{field}-{len(value)}", field: value}  # fmt: skip
+    variables = {
+        "ticketId": world.open_ticket,
+        "toEmployeeId": world.colleague,
+        "reason": "r",
+        "idempotencyKey": f"bad-{field}-{len(value)}",
+        field: value,
+    }
     data, errors = await execute(driver, HAND_OFF, world.employee_id, "service_agent", input=variables)
     assert data is None and codes(errors) == ["BAD_USER_INPUT"]
 
@@ -178,8 +229,9 @@ async def test_a_customer_or_ticket_out_of_sight_is_answered_as_unknown(driver: 
     record = {"customerId": world.unserved_customer, "channel": "CHAT", "summary": "s", "idempotencyKey": "h2"}
     data, errors = await execute(driver, RECORD, world.employee_id, "service_agent", input=record)
     assert data is None and codes(errors) == ["BAD_USER_INPUT"]
-    hops = await count(driver, "MATCH (:Ticket {id: $id})-[a:ASSIGNED_TO {reason: 'r'}]->() RETURN count(a)",
-                       id=world.hidden_ticket)  # fmt: skip
+    hops = await count(
+        driver, "MATCH (:Ticket {id: $id})-[a:ASSIGNED_TO {reason: 'r'}]->() RETURN count(a)", id=world.hidden_ticket
+    )
     assert hops == 0
 
 
@@ -196,8 +248,13 @@ async def test_the_policy_says_who_may_write(driver: AsyncDriver, world: Agent) 
 
 
 async def test_recording_for_someone_else_needs_a_role_that_acts_for_others(driver: AsyncDriver, world: Agent) -> None:
-    record = {"customerId": world.served_customer, "channel": "MEETING", "summary": "visit",
-              "employeeId": world.colleague, "idempotencyKey": "for-other"}  # fmt: skip
+    record = {
+        "customerId": world.served_customer,
+        "channel": "MEETING",
+        "summary": "visit",
+        "employeeId": world.colleague,
+        "idempotencyKey": "for-other",
+    }
     data, errors = await execute(driver, RECORD, world.employee_id, "service_agent", input=record)
     assert data is None and codes(errors) == ["FORBIDDEN"]
     data, errors = await execute(driver, RECORD, world.employee_id, "admin", input=record)
@@ -210,8 +267,9 @@ async def test_an_account_owner_replaces_the_one_before(driver: AsyncDriver, wor
     data, errors = await execute(driver, ASSIGN, world.colleague, "admin", input=assign)
     assert errors == []
     assert data["assignAccountOwner"]["customer"]["owner"] == {"id": world.employee_id}
-    owners = await count(driver, "MATCH (:Customer {id: $id})-[o:OWNED_BY]->() RETURN count(o)",
-                         id=world.unserved_customer)  # fmt: skip
+    owners = await count(
+        driver, "MATCH (:Customer {id: $id})-[o:OWNED_BY]->() RETURN count(o)", id=world.unserved_customer
+    )
     assert owners == 1
     # The agent's department serves the customer now: the agent may act on them at once.
     record = {"customerId": world.unserved_customer, "channel": "PHONE", "summary": "hello", "idempotencyKey": "own-2"}

@@ -83,16 +83,31 @@ class Cell:
     field: str
 
 
+# The mutations, what they answer and the delivery state they leave have their own matrix, on a
+# graph of their own (tests/act/test_write_matrix.py): they write, and this one reads the demo.
+WRITE_TYPES = frozenset(
+    {"Mutation", "TicketDelivery"} | {get_named_type(field.type).name for field in SCHEMA.mutation_type.fields.values()}
+    if SCHEMA.mutation_type is not None
+    else ()
+)
+WRITE_FIELDS = frozenset({("Ticket", "delivery")})
+
+
 def object_types() -> list[GraphQLObjectType]:
     return [
         item
         for name, item in SCHEMA.type_map.items()
-        if isinstance(item, GraphQLObjectType) and not name.startswith("_")
+        if isinstance(item, GraphQLObjectType) and not name.startswith("_") and name not in WRITE_TYPES
     ]
 
 
 def cells() -> list[Cell]:
-    return [Cell(item.name, field) for item in object_types() for field in item.fields]
+    return [
+        Cell(item.name, field)
+        for item in object_types()
+        for field in item.fields
+        if (item.name, field) not in WRITE_FIELDS
+    ]
 
 
 def _reads_some(grants: Grants, field: GraphQLField) -> bool:
@@ -423,7 +438,7 @@ TYPES = sorted({cell.type_name for cell in CELLS})
 
 
 def test_the_matrix_covers_every_field_of_every_type_for_every_role(capsys: pytest.CaptureFixture[str]) -> None:
-    fields = sum(len(item.fields) for item in object_types())
+    fields = sum(len(item.fields) for item in object_types()) - len(WRITE_FIELDS)
     counts = {outcome: sum(expected(role, cell) is outcome for role in ROLES for cell in CELLS) for outcome in Outcome}
     with capsys.disabled():
         summary = ", ".join(f"{outcome.value} {count}" for outcome, count in counts.items())

@@ -63,6 +63,10 @@ BROKEN = {
         'read = ["Order"]\nmask = { "Customer.name" = "redact" }',
         "mask 'Customer.name': the role does not read this field",
     ),
+    "a mutation the schema lacks": (
+        'read = "*"\nwrite = ["closeTicket", "dropEverything"]',
+        "policy.toml:4: role 'clerk', write 'dropEverything': the schema has no mutation 'dropEverything'",
+    ),
     "a row rule on a type that is no label": (
         'read = "*"\n[roles.clerk.rows]\nOrderLine = "(row)"',
         "policy.toml:5: role 'clerk', rows 'OrderLine': 'OrderLine' is not a graph label",
@@ -85,7 +89,7 @@ SHAPES = {
     "a bad role name": ('[roles."Bad Name"]\nread = "*"', "roles.Bad Name"),
     "read that is neither * nor a list": ('[roles.x]\nread = "everything"', "roles.x.read"),
     "a mask mode that does not exist": ('[roles.x]\nread = "*"\nmask = { "Customer.email" = "hide" }', "mask"),
-    "an unknown key": ('[roles.x]\nread = "*"\nwrite = "*"', "roles.x.write"),
+    "an unknown key": ('[roles.x]\nread = "*"\ndelete = "*"', "roles.x.delete"),
     "an empty pattern list": ('[roles.x]\nread = "*"\nrows = { Customer = [] }', "at least one pattern"),
     "an empty pattern": ('[roles.x]\nread = "*"\nrows = { Customer = "" }', "roles.x.rows.Customer"),
 }
