@@ -36,6 +36,9 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     # A mutation's idempotency key writes once (graph.writes); an outbox item is delivered by id.
     "CREATE CONSTRAINT mutation_receipt_key IF NOT EXISTS FOR (n:MutationReceipt) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT outbox_item_id IF NOT EXISTS FOR (n:OutboxItem) REQUIRE n.id IS UNIQUE",
+    # The event log, read by its sequence number (graph.events).
+    "CREATE CONSTRAINT graph_event_seq IF NOT EXISTS FOR (n:GraphEvent) REQUIRE n.seq IS UNIQUE",
+    "CREATE CONSTRAINT event_sequence_name IF NOT EXISTS FOR (n:EventSequence) REQUIRE n.name IS UNIQUE",
 )
 
 INDEXES: tuple[LiteralString, ...] = (
@@ -60,6 +63,7 @@ INDEXES: tuple[LiteralString, ...] = (
     # The delivery worker looks for pending items; a ticket's delivery state reads its items.
     "CREATE INDEX outbox_item_state IF NOT EXISTS FOR (n:OutboxItem) ON (n.state)",
     "CREATE INDEX outbox_item_ticket IF NOT EXISTS FOR (n:OutboxItem) ON (n.ticket_id)",
+    "CREATE INDEX graph_event_at IF NOT EXISTS FOR (n:GraphEvent) ON (n.at)",
     # A department's customers in the order of a list's sort (graph.serves): a caller whose rows
     # are the customers their department serves gets a page read from here in order.
     "CREATE INDEX serves_by_name IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.name, s.cid)",

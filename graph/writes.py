@@ -40,6 +40,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from domain.errors import BadUserInputError, ConflictError
+from graph.events import append_events, department_of, event
 from graph.neo4j_errors import translated
 from graph.outbox import ENQUEUE, OutboxKind
 from graph.row_rules import RowScope
@@ -147,7 +148,8 @@ class Actor:
     employee_id: str
 
 
-Work = Callable[[AsyncManagedTransaction], Awaitable[dict[str, Any]]]
+# A write's work: given its transaction and the list to add its events to, its answer.
+Work = Callable[[AsyncManagedTransaction, list[dict[str, Any]]], Awaitable[dict[str, Any]]]
 
 
 def new_id(prefix: str) -> str:
@@ -193,7 +195,10 @@ class Neo4jWriteStore:
                 if seen[0]["operation"] != operation or seen[0]["fingerprint"] != fingerprint:
                     raise ConflictError("this idempotency key was used for a different request")
                 return WriteResult(json.loads(seen[0]["answer"]), replayed=True)
-            answer = await work(tx)
+            events: list[dict[str, Any]] = []
+            answer = await work(tx, events)
+            # Last but the receipt: the event counter's lock is held only until the commit.
+            await append_events(tx, events)
             await self._run(
                 tx,
                 SAVE_RECEIPT,
@@ -240,11 +245,16 @@ class Neo4jWriteStore:
     ) -> WriteResult:
         arguments = {"customer_id": customer_id, "employee_id": employee_id, "channel": channel, "summary": summary}
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
             await self._employee(tx, employee_id, "employeeId")
             interaction_id = new_id("I")
             await self._run(tx, CREATE_INTERACTION, id=interaction_id, at=datetime.now(UTC), **arguments)
+            events.append(
+                event("INTERACTION", customer_id, employee_id=employee_id, by_id=self._actor.employee_id,
+                      detail=summary, channel=channel, interaction_id=interaction_id,
+                      **await department_of(tx, employee_id))
+            )  # fmt: skip
             return {"interaction_id": interaction_id}
 
         return await self._once("recordInteraction", key, arguments, work)
@@ -254,7 +264,7 @@ class Neo4jWriteStore:
     ) -> WriteResult:
         arguments = {"customer_id": customer_id, "subject": subject, "priority": priority, "assignee_id": assignee_id}
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
             if assignee_id is not None:
                 await self._employee(tx, assignee_id, "assigneeId")
@@ -268,8 +278,14 @@ class Neo4jWriteStore:
                 "opened_at": now.isoformat(), "by_employee_id": self._actor.employee_id,
             }  # fmt: skip
             delivery_id = await self._enqueue(tx, ticket_id, OutboxKind.OPEN, body)
+            by_id = self._actor.employee_id
+            events.append(event("TICKET_OPENED", customer_id, ticket_id=ticket_id, by_id=by_id, detail=subject))
             if assignee_id is not None:
                 await self._hand_off(tx, ticket_id, assignee_id, "opened", now)
+                events.append(
+                    event("TICKET_HANDED_OFF", customer_id, ticket_id=ticket_id, employee_id=assignee_id,
+                          by_id=by_id, detail="opened", **await department_of(tx, assignee_id))
+                )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id}
 
         return await self._once("openTicket", key, arguments, work)
@@ -290,7 +306,7 @@ class Neo4jWriteStore:
             "expected_assignee_id": expected_assignee_id,
         }  # fmt: skip
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             ticket = await self._locked_ticket(tx, ticket_id)
             await self._employee(tx, employee_id, "toEmployeeId")
             if ticket["status"] in CLOSED_STATUSES:
@@ -304,6 +320,10 @@ class Neo4jWriteStore:
                 raise ConflictError(f"ticket '{ticket_id}' is already assigned to '{employee_id}'")
             now = datetime.now(UTC)
             delivery_id = await self._hand_off(tx, ticket_id, employee_id, reason, now)
+            events.append(
+                event("TICKET_HANDED_OFF", ticket["customer_id"], ticket_id=ticket_id, employee_id=employee_id,
+                      by_id=self._actor.employee_id, detail=reason, **await department_of(tx, employee_id))
+            )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id, "at": now.isoformat()}
 
         return await self._once("handOffTicket", key, arguments, work)
@@ -311,7 +331,7 @@ class Neo4jWriteStore:
     async def close_ticket(self, key: str, ticket_id: str, resolution: str) -> WriteResult:
         arguments = {"ticket_id": ticket_id, "resolution": resolution}
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             ticket = await self._locked_ticket(tx, ticket_id)
             if ticket["status"] in CLOSED_STATUSES:
                 raise ConflictError(f"ticket '{ticket_id}' is already {ticket['status'].lower()}")
@@ -319,6 +339,11 @@ class Neo4jWriteStore:
             await self._run(tx, CLOSE_TICKET, ticket_id=ticket_id, at=now)
             body = {"by_employee_id": self._actor.employee_id, "resolution": resolution, "at": now.isoformat()}
             delivery_id = await self._enqueue(tx, ticket_id, OutboxKind.CLOSE, body)
+            by_id = self._actor.employee_id
+            events.append(
+                event("TICKET_CLOSED", ticket["customer_id"], ticket_id=ticket_id, employee_id=by_id, by_id=by_id,
+                      detail="CLOSED", **await department_of(tx, by_id))
+            )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id}
 
         return await self._once("closeTicket", key, arguments, work)
@@ -326,10 +351,14 @@ class Neo4jWriteStore:
     async def assign_account_owner(self, key: str, customer_id: str, employee_id: str) -> WriteResult:
         arguments = {"customer_id": customer_id, "employee_id": employee_id}
 
-        async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
             await self._employee(tx, employee_id, "employeeId")
             await self._run(tx, SET_ACCOUNT_OWNER, **arguments)
+            events.append(
+                event("ACCOUNT_OWNER", customer_id, employee_id=employee_id, by_id=self._actor.employee_id,
+                      **await department_of(tx, employee_id))
+            )  # fmt: skip
             return {"customer_id": customer_id}
 
         return await self._once("assignAccountOwner", key, arguments, work)

@@ -16,6 +16,7 @@ import strawberry
 
 from domain.access import Access, Caller
 from domain.budget import RequestBudget
+from graph.events import EventFeed
 from graph.row_rules import row_scope
 from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
@@ -31,6 +32,15 @@ def utc_now() -> datetime:
 
 
 @dataclass
+class StreamCursor:
+    """A subscription's place in the event log, for a transport that resumes (SSE's Last-Event-ID):
+    resume after ``resume_after``; the id of the last event sent is ``last_event_id``."""
+
+    resume_after: int | None = None
+    last_event_id: int | None = None
+
+
+@dataclass
 class Context:
     store: Neo4jGraphStore
     access: Access
@@ -43,6 +53,9 @@ class Context:
     # What the request may spend (time, statements at once, errors); the store given should be
     # bounded by the same budget (``store.within(budget)``). None: unbounded (tests, scripts).
     budget: RequestBudget | None = None
+    # Events as they are committed, for subscriptions (resolvers.subscriptions); none over HTTP.
+    events: EventFeed | None = None
+    stream: StreamCursor | None = None
     caller: Caller = field(init=False)
     loaders: Loaders = field(init=False)
     trace: Neo4jTraceStore = field(init=False)

@@ -13,6 +13,7 @@ from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 from resolvers.mutations import Mutation
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.subscriptions import Subscription
 from resolvers.trace import TraceQuery
 
 # The entities by id and as lists, and the traces through them, under one root.
@@ -23,6 +24,7 @@ def build_schema() -> strawberry.federation.Schema:
     schema = FederatedSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         federation_version="2.9",
         execution_context_class=PlainFieldExecutor,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),

@@ -34,20 +34,22 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from domain.access import Access
 from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
-from resolvers.context import Context
+from resolvers.context import Context, StreamCursor
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
 from server.delivery import delivering
+from server.events import EventHub, following
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.limits import RequestLimits
@@ -56,6 +58,7 @@ from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
 from server.settings import Settings
 from server.sources_config import SourceRegistry
+from server.subscriptions import EventStreamEndpoint, SubscriptionRunner, WebSocketEndpoint
 from sources.port import Source
 
 logger = logging.getLogger("customer_graph")
@@ -79,6 +82,7 @@ class Services:
 
     store: Neo4jGraphStore | None = None
     sources: Mapping[str, Source] = field(default_factory=dict)
+    events: EventHub | None = None
 
 
 @asynccontextmanager
@@ -138,13 +142,19 @@ def create_app(
             if own_driver:
                 await apply_schema(active, settings.neo4j_database)
             await access.start()
-            async with live_sources(settings, sources, environ or {}) as opened, delivering(settings, active):
+            async with (
+                live_sources(settings, sources, environ or {}) as opened,
+                delivering(settings, active),
+                following(settings, active, service_levels) as hub,
+            ):
                 services.store = Neo4jGraphStore(active, settings.neo4j_database)
                 services.sources = opened
+                services.events = hub
                 yield
         finally:
             services.store = None
             services.sources = {}
+            services.events = None
             await access.close()
             if own_driver:
                 await active.close()
@@ -159,6 +169,19 @@ def create_app(
             service_levels=service_levels,
             sources=services.sources,
             budget=budget,
+        )
+
+    def subscription_context(caller_access: Access, stream: StreamCursor | None) -> Context:
+        if services.store is None:
+            raise RuntimeError("the app is not started: run it with its lifespan")
+        return Context(
+            store=services.store,
+            access=caller_access,
+            max_page_size=settings.max_page_size,
+            service_levels=service_levels,
+            sources=services.sources,
+            events=services.events,
+            stream=stream,
         )
 
     async def healthz(_: Request) -> Response:
@@ -206,8 +229,19 @@ def create_app(
         persisted=persisted,
         authorize=access.authorize,
     )
+    runner = SubscriptionRunner(
+        schema._schema,
+        access,
+        subscription_context,
+        RequestLimits.of(settings),
+        CostModel.of(schema._schema, settings.max_page_size),
+    )
+    websocket = WebSocketEndpoint(runner, access, max_per_connection=settings.subscriptions_max_per_connection)
+    event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/graphql", websocket.handle),
+        Route("/graphql/stream", event_stream.handle, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz/sources", sources_health, methods=["GET"]),

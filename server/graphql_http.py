@@ -300,6 +300,12 @@ class GraphQLEndpoint:
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
             return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+        if operation.operation is OperationType.SUBSCRIPTION:
+            error = GraphQLError(
+                "subscriptions are served over WebSocket (graphql-transport-ws on /graphql) and SSE (/graphql/stream)",
+                extensions={"code": "BAD_REQUEST"},
+            )
+            return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
         # The access policy first: a caller is told what they may not read, not what it would cost.
         denied = []
         if self._authorize is not None:

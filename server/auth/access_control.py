@@ -16,6 +16,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from starlette.middleware import Middleware
 from starlette.requests import Request
 
+from domain.access import Access
 from graph.store import Neo4jGraphStore
 from resolvers.access import ReadCheck, entity_errors
 from server.auth.config import claim_names, signing_key, token_verifier
@@ -56,7 +57,11 @@ class AccessControl:
         self, request: Request, document: DocumentNode, variables: Mapping[str, Any] | None
     ) -> list[GraphQLError]:
         """FORBIDDEN errors for what the request's caller may not read in ``document`` (none: it may run)."""
-        grants = access_of(request).grants
+        return self.check(access_of(request), document, variables)
+
+    def check(self, access: Access, document: DocumentNode, variables: Mapping[str, Any] | None) -> list[GraphQLError]:
+        """As ``authorize``, for a caller known otherwise (a WebSocket's ``connection_init``)."""
+        grants = access.grants
         return self._read_check.errors(document, grants) or entity_errors(document, variables, grants)
 
     async def playground_identities(self, store: Neo4jGraphStore | None) -> list[dict[str, str]]:

@@ -1,0 +1,236 @@
+"""The event hub of one API process: the event log tailed, and fanned out to its subscribers.
+
+``EventHub.run`` follows the event log (``graph.events``) from where it stood when the process
+started: every ``poll_s`` it reads the events after its cursor, in commit order, and offers
+each to every subscriber whose ``wants`` accepts it. Every process does the same, so an event
+written through any process (a mutation, a webhook, a sync) reaches the subscribers of all of
+them, with no server beside Neo4j.
+
+Bounded everywhere:
+
+- at most ``max_subscribers`` per process (``MAX_SUBSCRIPTIONS_LIMIT`` beyond);
+- each subscriber's queue holds ``max_queued`` events; a subscriber that falls further behind
+  (a client that does not read) is dropped, and its stream ends with a
+  ``SUBSCRIBER_TOO_SLOW`` error that says to resume from its last event id. The hub never
+  waits for a subscriber, so one slow client cannot hold up the others.
+
+A stream resumed after an event id (SSE's ``Last-Event-ID``) first reads what it missed from
+the log, then continues live, skipping what it already had. Past the retention window the
+missed events are gone, and the stream says so (``EVENTS_EXPIRED``) instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Final
+
+from neo4j import AsyncDriver
+
+from domain.errors import CustomerGraphError, LimitExceededError
+from graph.alerts import Crossing, crossed
+from graph.events import GraphEvent, Neo4jEventLog
+from graph.service_levels import ServiceLevels
+from server.settings import Settings
+
+logger = logging.getLogger("customer_graph.events")
+
+BATCH: Final = 1000
+# The thresholds crossed in (since, now] (graph.alerts.crossed, bound to a driver and targets).
+Alerts = Callable[[datetime, datetime], Awaitable[list[Crossing]]]
+
+
+class SubscriberTooSlowError(CustomerGraphError):
+    code = "SUBSCRIBER_TOO_SLOW"
+
+
+class EventsExpiredError(CustomerGraphError):
+    code = "EVENTS_EXPIRED"
+
+
+class _Subscriber:
+    __slots__ = ("dropped", "queue", "wants")
+
+    def __init__(self, wants: Callable[[GraphEvent], bool], max_queued: int) -> None:
+        self.wants = wants
+        self.queue: asyncio.Queue[GraphEvent] = asyncio.Queue(max_queued)
+        self.dropped = False
+
+
+class EventHub:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        log: Neo4jEventLog,
+        *,
+        poll_s: float = 0.1,
+        max_subscribers: int = 10_000,
+        max_queued: int = 1_000,
+        retention_s: float = 3_600.0,
+        alerts: Alerts | None = None,
+        alert_tick_s: float = 30.0,
+    ) -> None:
+        self._alerts = alerts
+        self._alert_tick_s = alert_tick_s
+        self._alerts_since: datetime | None = None
+        self._log = log
+        self._poll_s = poll_s
+        self.max_subscribers = max_subscribers
+        self._max_queued = max_queued
+        self._retention_s = retention_s
+        self._subscribers: set[_Subscriber] = set()
+        self.cursor: int | None = None
+        self.dropped = 0  # subscribers dropped for being too slow, since the start
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        """Take the log's current end as the cursor: subscribers get what is committed from now on."""
+        self.cursor = await self._log.latest()
+
+    def dispatch(self, event: GraphEvent) -> None:
+        for subscriber in list(self._subscribers):
+            if not subscriber.wants(event):
+                continue
+            try:
+                subscriber.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                subscriber.dropped = True
+                self._subscribers.discard(subscriber)
+                self.dropped += 1
+
+    async def poll(self) -> int:
+        """Read and dispatch what was committed since the cursor; how many events."""
+        if self.cursor is None:
+            await self.start()
+        assert self.cursor is not None
+        events = await self._log.after(self.cursor, BATCH)
+        for event in events:
+            self.dispatch(event)
+            self.cursor = event.seq
+        return len(events)
+
+    async def tick(self) -> int:
+        """Tell subscribers of the service-level thresholds crossed since the last tick."""
+        if self._alerts is None:
+            return 0
+        now = datetime.now(UTC)
+        since, self._alerts_since = self._alerts_since or now, now
+        crossings = await self._alerts(since, now) if since < now else []
+        for crossing in crossings:
+            self.dispatch(
+                GraphEvent(
+                    seq=0, kind="SERVICE_LEVEL", at=crossing.at, customer_id=crossing.customer_id,
+                    ticket_id=crossing.ticket_id, employee_id=crossing.employee_id,
+                    department_id=crossing.department_id, tier=crossing.tier, clock=crossing.clock,
+                    state=crossing.state,
+                )
+            )  # fmt: skip
+        return len(crossings)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tail the log until ``stop``; tick the service-level clock; prune the log now and then."""
+        pruned = time.monotonic()
+        ticked = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - ticked >= self._alert_tick_s:
+                    ticked = time.monotonic()
+                    await self.tick()
+                read = await self.poll()
+                if time.monotonic() - pruned > 60:
+                    pruned = time.monotonic()
+                    await self._log.prune(self._retention_s)
+            except CustomerGraphError as error:
+                logger.warning("event hub: %s; trying again", error.message)
+                read = 0
+            if read < BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._poll_s)
+
+    async def subscribe(
+        self, wants: Callable[[GraphEvent], bool], after: int | None = None
+    ) -> AsyncIterator[GraphEvent]:
+        """The events ``wants`` accepts, live (or from after ``after``); see the module docstring."""
+        if len(self._subscribers) >= self.max_subscribers:
+            raise LimitExceededError(
+                "MAX_SUBSCRIPTIONS_LIMIT",
+                f"this server holds {self.max_subscribers} subscriptions already; try again later",
+                limit=self.max_subscribers,
+            )
+        subscriber = _Subscriber(wants, self._max_queued)
+        self._subscribers.add(subscriber)
+        try:
+            last = -1
+            if after is not None:
+                async for event in self._missed(after, wants):
+                    last = event.seq
+                    yield event
+            while True:
+                if subscriber.dropped:
+                    raise SubscriberTooSlowError(
+                        f"this subscription fell more than {self._max_queued} events behind and was dropped; "
+                        f"subscribe again (with SSE, resume after event {last})",
+                        lastEventId=last,
+                    )
+                event = await subscriber.queue.get()
+                if not event.logged:
+                    yield event
+                elif event.seq > last:
+                    last = event.seq
+                    yield event
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def _missed(self, after: int, wants: Callable[[GraphEvent], bool]) -> AsyncIterator[GraphEvent]:
+        oldest = await self._log.oldest()
+        latest = await self._log.latest()
+        if after < latest and (oldest is None or after + 1 < oldest):
+            raise EventsExpiredError(
+                f"events after {after} are no longer kept (the log keeps {self._retention_s:g} seconds); "
+                "subscribe again without a last event id",
+            )
+        cursor = after
+        while True:
+            events = await self._log.after(cursor, BATCH)
+            for event in events:
+                cursor = event.seq
+                if wants(event):
+                    yield event
+            if len(events) < BATCH:
+                return
+
+
+@asynccontextmanager
+async def following(settings: Settings, driver: AsyncDriver, levels: ServiceLevels) -> AsyncIterator[EventHub | None]:
+    """The process's hub, following the log for as long as the block lasts (``CG_EVENTS_ENABLED``)."""
+    if not settings.events_enabled:
+        yield None
+        return
+    database = settings.neo4j_database
+    hub = EventHub(
+        Neo4jEventLog(driver, database),
+        poll_s=settings.events_poll_seconds,
+        max_subscribers=settings.subscriptions_max_per_process,
+        max_queued=settings.subscriptions_queue_size,
+        retention_s=settings.events_retention_seconds,
+        alerts=functools.partial(crossed, driver, database, levels),
+        alert_tick_s=settings.sla_alert_tick_seconds,
+    )
+    await hub.start()
+    stop = asyncio.Event()
+    task = asyncio.create_task(hub.run(stop))
+    try:
+        yield hub
+    finally:
+        stop.set()
+        await task

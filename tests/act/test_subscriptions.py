@@ -1,0 +1,403 @@
+"""Subscriptions across two real server processes, over WebSocket and SSE, on the real Neo4j.
+
+Two servers (``python -m server.workers server.main:app``, one process each, their own ports)
+share the Neo4j of the session. An event written through either reaches the subscribers of
+both, by the event log each of them tails. Subscribers see only what their row rules let them
+see; what the policy does not let them read is refused before it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from neo4j import AsyncDriver
+
+from graph.events import GraphEvent
+from server.events import EventHub, SubscriberTooSlowError
+from server.settings import PROJECT_ROOT
+from tests.act.clients import WsClient, sse_events
+from tests.act.world import Agent, find_agent, load_world
+from tests.auth_tokens import SECRET_ENV, token
+from tests.conftest import DATABASE
+
+pytestmark = pytest.mark.e2e
+
+HAND_OFFS = """subscription($e: ID, $d: ID) {
+  handOffs(employeeId: $e, departmentId: $d) { reason ticket { id } employee { id } by { id } }
+}"""
+JOURNEY = (
+    "subscription($c: ID!) { journeyEvents(customerId: $c) { kind detail channel ticket { id } employee { id } } }"
+)
+ALERTS = "subscription($tiers: [Tier!]) { serviceLevelAlerts(tiers: $tiers) { clock state tier ticket { id } } }"
+HAND_OFF = "mutation($input: HandOffTicketInput!) { handOffTicket(input: $input) { replayed } }"
+RECORD = "mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { replayed } }"
+OPEN = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } } }"
+# Every tier: respond within 3.6 s, resolve within 7.2 s, so the clock crosses thresholds in a test.
+FAST_TARGETS = {tier: 0.001 for tier in ("PLATINUM", "GOLD", "SILVER", "BRONZE")}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Server:
+    port: int
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+
+@pytest.fixture(scope="module")
+def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
+    environ = {
+        **os.environ,
+        **SECRET_ENV,
+        "NEO4J_URI": neo4j_uri,
+        "CG_SOURCES_ENABLED": "false",
+        "CG_EVENTS_POLL_SECONDS": "0.05",
+        "CG_SLA_ALERT_TICK_SECONDS": "0.5",
+        "CG_SLA_RESPOND_HOURS": json.dumps(FAST_TARGETS),
+        "CG_SLA_RESOLVE_HOURS": json.dumps({t: 0.002 for t in FAST_TARGETS}),
+        "CG_SUBSCRIPTIONS_MAX_PER_CONNECTION": "3",
+    }
+    started: list[tuple[subprocess.Popen[bytes], Server]] = []
+    try:
+        for _ in range(2):
+            server = Server(_free_port())
+            command = [
+                sys.executable,
+                "-m",
+                "server.workers",
+                "server.main:app",
+                "--workers",
+                "1",
+                "--port",
+                str(server.port),
+                "--log-level",
+                "warning",
+            ]
+            started.append((subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ), server))
+        deadline = time.monotonic() + 90
+        for process, server in started:
+            while True:
+                assert process.poll() is None, "a server did not start"
+                assert time.monotonic() < deadline, "a server was not ready in time"
+                try:
+                    if httpx.get(f"{server.http}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        yield started[0][1], started[1][1]
+    finally:
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Scene:
+    agent: Agent
+    outsider: str  # an employee of another department than the agent's
+    outsider_department: str
+
+
+@pytest.fixture(scope="module")
+async def scene(driver: AsyncDriver) -> Scene:
+    await load_world(driver)
+    agent = await find_agent(driver)
+    records, _, _ = await driver.execute_query(
+        "MATCH (:Employee {id: $id})-[:WORKS_IN]->(mine:Department) MATCH (e:Employee)-[:WORKS_IN]->(d:Department)"
+        " WHERE d <> mine RETURN e.id AS e, d.id AS d ORDER BY e.id LIMIT 1",
+        id=agent.employee_id,
+        database_=DATABASE,
+    )
+    return Scene(agent, records[0]["e"], records[0]["d"])
+
+
+async def mutate(server: Server, query: str, employee: str, **variables: object) -> None:
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{server.http}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {token('admin', subject=employee)}"},
+        )
+    body = answer.json()
+    assert answer.status_code == 200 and "errors" not in body, body
+
+
+async def next_sse(events: AsyncIterator[tuple[str, str | None, object]]) -> tuple[str, str | None, object]:
+    return await asyncio.wait_for(anext(events), 20)
+
+
+async def test_an_event_written_through_one_process_reaches_subscribers_of_both(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    admin = token("admin", subject=agent.employee_id)
+    ws = await WsClient.connect(a.ws, admin)
+    try:
+        hand_offs = await ws.subscribe(HAND_OFFS, d=scene.outsider_department)
+        async with httpx.AsyncClient(timeout=30) as client:
+            journey = sse_events(client, f"{b.http}/graphql/stream", admin, JOURNEY, c=agent.served_customer)
+            # The SSE subscription is live once its request is in: give the servers a moment.
+            reading = asyncio.ensure_future(next_sse(journey))
+            await asyncio.sleep(1.0)
+            await mutate(
+                b,
+                HAND_OFF,
+                agent.employee_id,
+                input={
+                    "ticketId": agent.open_ticket,
+                    "toEmployeeId": scene.outsider,
+                    "reason": "across",
+                    "idempotencyKey": "x1",
+                },
+            )
+            message = await ws.receive(hand_offs)
+            assert message["type"] == "next"
+            assert message["payload"]["data"]["handOffs"] == {
+                "reason": "across",
+                "ticket": {"id": agent.open_ticket},
+                "employee": {"id": scene.outsider},
+                "by": {"id": agent.employee_id},
+            }
+            event, event_id, data = await reading
+            assert event == "next" and event_id is not None and int(event_id) > 0
+            assert data["data"]["journeyEvents"]["kind"] == "TICKET_HANDED_OFF"  # type: ignore[index]
+            # And the other way round: written through A, read on B.
+            await mutate(
+                a,
+                RECORD,
+                agent.employee_id,
+                input={
+                    "customerId": agent.served_customer,
+                    "channel": "CHAT",
+                    "summary": "hello",
+                    "idempotencyKey": "x2",
+                },
+            )
+            event, later_id, data = await next_sse(journey)
+            assert data["data"]["journeyEvents"] == {  # type: ignore[index]
+                "kind": "INTERACTION",
+                "detail": "hello",
+                "channel": "CHAT",
+                "ticket": None,
+                "employee": {"id": agent.employee_id},
+            }
+            assert int(later_id or 0) > int(event_id)
+            await journey.aclose()
+    finally:
+        await ws.close()
+
+
+async def test_subscribers_see_only_what_their_row_rules_show(servers: tuple[Server, Server], scene: Scene) -> None:
+    a, b = servers
+    agent = scene.agent
+    agent_ws = await WsClient.connect(a.ws, token("service_agent", subject=agent.employee_id))
+    admin_ws = await WsClient.connect(b.ws, token("admin", subject=agent.employee_id))
+    try:
+        mine = await agent_ws.subscribe(HAND_OFFS, e=scene.outsider)
+        everything = await admin_ws.subscribe(HAND_OFFS, e=scene.outsider)
+        hidden = await agent_ws.subscribe(JOURNEY, c=agent.unserved_customer)
+        refused = await agent_ws.receive(hidden)
+        assert refused["type"] in ("next", "error")
+        errors = refused["payload"] if refused["type"] == "error" else refused["payload"]["errors"]
+        assert [error["extensions"]["code"] for error in errors] == ["BAD_USER_INPUT"]
+        await asyncio.sleep(0.5)
+        # A ticket of a customer the agent's department does not serve, handed to someone outside it.
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"{b.http}/graphql",
+                json={"query": OPEN, "variables": {"input": {
+                    "customerId": agent.unserved_customer, "subject": "not yours", "idempotencyKey": "hidden-open"}}},
+                headers={"authorization": f"Bearer {token('admin', subject=agent.employee_id)}"},
+            )  # fmt: skip
+        hidden_ticket = answer.json()["data"]["openTicket"]["ticket"]["id"]
+        await mutate(
+            b,
+            HAND_OFF,
+            agent.employee_id,
+            input={
+                "ticketId": hidden_ticket,
+                "toEmployeeId": scene.outsider,
+                "reason": "hidden",
+                "idempotencyKey": "r1",
+            },
+        )
+        opened = f"row-{time.time_ns()}"
+        await mutate(
+            b,
+            OPEN,
+            agent.employee_id,
+            input={
+                "customerId": agent.served_customer,
+                "subject": "seen",
+                "idempotencyKey": opened,
+                "assigneeId": scene.outsider,
+            },
+        )
+        first_admin = await admin_ws.receive(everything)
+        assert first_admin["payload"]["data"]["handOffs"]["reason"] == "hidden"
+        first_agent = await agent_ws.receive(mine)
+        # The agent's first event is the one they may see: the hidden ticket's never came.
+        assert first_agent["payload"]["data"]["handOffs"]["reason"] == "opened"
+        assert agent_ws.pending(mine) == 0
+    finally:
+        await agent_ws.close()
+        await admin_ws.close()
+
+
+async def test_what_the_policy_does_not_let_a_role_read_is_refused_before_it_runs(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    back_office = token("back_office", subject=scene.agent.employee_id)
+    ws = await WsClient.connect(a.ws, back_office)
+    try:
+        refused = await ws.receive(await ws.subscribe(JOURNEY, c=scene.agent.served_customer))
+        assert refused["type"] == "error"
+        assert {error["extensions"]["code"] for error in refused["payload"]} == {"FORBIDDEN"}
+    finally:
+        await ws.close()
+    async with httpx.AsyncClient(timeout=30) as client:
+        events = sse_events(client, f"{a.http}/graphql/stream", back_office, JOURNEY, c=scene.agent.served_customer)
+        kind, status, body = await next_sse(events)
+        assert (kind, status) == ("refused", "403")
+        assert {error["extensions"]["code"] for error in body["errors"]} == {"FORBIDDEN"}  # type: ignore[index]
+
+
+async def test_a_bad_token_closes_the_socket_and_a_connection_holds_a_bounded_number_of_operations(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    with pytest.raises(Exception, match="4403"):
+        bad = await WsClient.connect(a.ws, "not-a-token")
+        await bad.receive(await bad.subscribe(JOURNEY, c=scene.agent.served_customer), wait_s=5)
+    ws = await WsClient.connect(a.ws, token("admin", subject=scene.agent.employee_id))
+    try:
+        ids = [await ws.subscribe(HAND_OFFS, e=scene.outsider) for _ in range(4)]
+        over = await ws.receive(ids[-1])
+        assert over["type"] == "error" and over["payload"][0]["extensions"]["code"] == "MAX_SUBSCRIPTIONS_LIMIT"
+    finally:
+        await ws.close()
+
+
+async def test_an_sse_client_that_reconnects_with_its_last_event_id_misses_nothing(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    admin = token("admin", subject=agent.employee_id)
+    async with httpx.AsyncClient(timeout=30) as client:
+        events = sse_events(client, f"{a.http}/graphql/stream", admin, JOURNEY, c=agent.served_customer)
+        reading = asyncio.ensure_future(next_sse(events))
+        await asyncio.sleep(1.0)
+        await mutate(
+            b,
+            RECORD,
+            agent.employee_id,
+            input={
+                "customerId": agent.served_customer,
+                "channel": "EMAIL",
+                "summary": "one",
+                "idempotencyKey": "sse-1",
+            },
+        )
+        _, last_id, data = await reading
+        assert data["data"]["journeyEvents"]["detail"] == "one"  # type: ignore[index]
+        await events.aclose()
+        # Gone: two more events happen meanwhile.
+        for n in ("two", "three"):
+            await mutate(
+                b,
+                RECORD,
+                agent.employee_id,
+                input={
+                    "customerId": agent.served_customer,
+                    "channel": "EMAIL",
+                    "summary": n,
+                    "idempotencyKey": f"sse-{n}",
+                },
+            )
+        resumed = sse_events(
+            client, f"{a.http}/graphql/stream", admin, JOURNEY, last_event_id=last_id, c=agent.served_customer
+        )
+        got = [await next_sse(resumed), await next_sse(resumed)]
+        await resumed.aclose()
+    assert [data["data"]["journeyEvents"]["detail"] for _, _, data in got] == ["two", "three"]  # type: ignore[index]
+    assert int(got[0][1] or 0) > int(last_id or 0) and int(got[1][1] or 0) > int(got[0][1] or 0)
+
+
+async def test_a_ticket_nobody_touches_raises_its_service_level_alerts_by_the_clock(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    ws = await WsClient.connect(a.ws, token("admin", subject=agent.employee_id))
+    try:
+        alerts = await ws.subscribe(ALERTS)
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"{b.http}/graphql",
+                json={
+                    "query": OPEN,
+                    "variables": {
+                        "input": {
+                            "customerId": agent.served_customer,
+                            "subject": "quiet",
+                            "idempotencyKey": f"quiet-{time.time_ns()}",
+                        }
+                    },
+                },
+                headers={"authorization": f"Bearer {token('admin', subject=agent.employee_id)}"},
+            )
+        ticket_id = answer.json()["data"]["openTicket"]["ticket"]["id"]
+        seen = []
+        while ("RESPOND", "BREACHED") not in seen:
+            message = await ws.receive(alerts, wait_s=30)
+            alert = message["payload"]["data"]["serviceLevelAlerts"]
+            if alert["ticket"]["id"] == ticket_id:
+                seen.append((alert["clock"], alert["state"]))
+        assert seen == [("RESPOND", "AT_RISK"), ("RESPOND", "BREACHED")]
+    finally:
+        await ws.close()
+
+
+async def test_a_subscriber_that_falls_behind_is_dropped_with_a_clear_error() -> None:
+    hub = EventHub(log=None, max_queued=3)  # type: ignore[arg-type]
+    stream = hub.subscribe(lambda event: True)
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)
+    assert hub.subscribers == 1
+    for seq in range(1, 6):  # the subscriber reads none of them
+        hub.dispatch(GraphEvent(seq=seq, kind="INTERACTION", at=None, customer_id="C1"))  # type: ignore[arg-type]
+    assert hub.subscribers == 0 and hub.dropped == 1
+    assert (await first).seq == 1  # what was queued before it overflowed
+    with pytest.raises(SubscriberTooSlowError, match="fell more than 3 events behind"):
+        await anext(stream)
