@@ -235,6 +235,7 @@ def create_app(
         subscription_context,
         RequestLimits.of(settings),
         CostModel.of(schema._schema, settings.max_page_size),
+        persisted,
     )
     websocket = WebSocketEndpoint(runner, access, max_per_connection=settings.subscriptions_max_per_connection)
     event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)

@@ -207,6 +207,21 @@ EXAMPLE_QUERIES: tuple[tuple[str, str], ...] = (
 }
 """,
     ),
+    (
+        "Follow a customer live: every new journey event (a subscription, streamed over SSE; record an "
+        "interaction or hand off one of their tickets in another tab, or through any worker, and watch it arrive)",
+        """subscription FollowCustomer {
+  journeyEvents(customerId: "C000001") {
+    at
+    kind
+    channel
+    detail
+    employee { name department { name } }
+    ticket { id subject status delivery { state reason } }
+  }
+}
+""",
+    ),
 )
 
 
@@ -322,6 +337,43 @@ def playground_html(
           showRole();
         }}
         const send = GraphiQL.createFetcher({{ url: config.endpoint }});
+        // Subscriptions go to the GraphQL over SSE endpoint (distinct connections mode): each
+        // "next" event is one result; GraphiQL shows them as they come.
+        function isSubscription(query) {{
+          return /^\\s*subscription\\b/.test(String(query || "").replace(/#[^\\n]*/g, ""));
+        }}
+        async function* stream(params, headers) {{
+          const response = await fetch(config.endpoint + "/stream", {{
+            method: "POST",
+            headers: Object.assign({{ "content-type": "application/json", accept: "text/event-stream" }}, headers),
+            body: JSON.stringify(params),
+          }});
+          if (!response.ok || !response.body) {{
+            yield await response.json();
+            return;
+          }}
+          const reader = response.body.getReader();
+          const decoder = new TextDecoder();
+          let buffer = "";
+          for (;;) {{
+            const chunk = await reader.read();
+            if (chunk.done) return;
+            buffer += decoder.decode(chunk.value, {{ stream: true }});
+            let end;
+            while ((end = buffer.indexOf("\\n\\n")) >= 0) {{
+              const lines = buffer.slice(0, end).split("\\n");
+              buffer = buffer.slice(end + 2);
+              let kind = "message";
+              const data = [];
+              lines.forEach(function (line) {{
+                if (line.startsWith("event:")) kind = line.slice(6).trim();
+                else if (line.startsWith("data:")) data.push(line.slice(5).trim());
+              }});
+              if (kind === "complete") return;
+              if (kind === "next" && data.length) yield JSON.parse(data.join("\\n"));
+            }}
+          }}
+        }}
         function fetcher(params, options) {{
           const given = (options && options.headers) || {{}};
           const ownAuthorization = Object.keys(given).some(function (name) {{
@@ -330,6 +382,7 @@ def playground_html(
           const identity = identities[picker.selectedIndex];
           const headers = Object.assign({{}}, given);
           if (identity && !ownAuthorization) headers.Authorization = "Bearer " + identity.token;
+          if (isSubscription(params.query)) return stream(params, headers);
           return send(params, Object.assign({{}}, options, {{ headers: headers }}));
         }}
         ReactDOM.createRoot(container).render(

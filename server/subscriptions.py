@@ -47,6 +47,7 @@ from server.auth.access_control import AccessControl
 from server.auth.middleware import Unauthenticated, access_of
 from server.graphql_http import DocumentCache, read_body
 from server.limits import CostGuard, RequestLimits
+from server.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.subscriptions")
 
@@ -77,8 +78,10 @@ class SubscriptionRunner:
         context_for: Callable[[Access, StreamCursor | None], Context],
         limits: RequestLimits,
         cost_model: CostModel | None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         self._schema = schema
+        self._persisted = persisted
         self._access = access
         self._context_for = context_for
         self._cache = DocumentCache(schema, limits=limits.document)
@@ -96,6 +99,12 @@ class SubscriptionRunner:
             return _error_payload("'variables' must be an object")
         if operation_name is not None and not isinstance(operation_name, str):
             return _error_payload("'operationName' must be a string")
+        if self._persisted is not None:
+            try:
+                # With the safelist required, only listed operations may subscribe, as over HTTP.
+                self._persisted.admit(request["query"], None)
+            except PersistedQueryError as refused:
+                return _error_payload(refused.message, refused.code)
         prepared = self._cache.prepare(request["query"])
         if prepared.document is None or prepared.errors:
             return format_errors(prepared.errors)

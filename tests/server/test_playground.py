@@ -175,5 +175,5 @@ def test_examples_are_named_operations_that_the_schema_accepts() -> None:
         assert operations[0].name is not None, f"{label}: GraphiQL titles the tab by the operation name"
         names.append(operations[0].name.value)
 
-    assert 4 <= len(names) <= 6
+    assert 4 <= len(names) <= 7
     assert len(set(names)) == len(names)
