@@ -11,14 +11,27 @@ answered then, and the change is not applied again. The helpdesk tells how many
 times each key was *applied* (``GET /__deliveries``, a test control that faults do not touch:
 tests count exactly-once delivery here, at the system itself).
 Answers: ``201`` applied, ``404`` unknown ticket, ``409`` a closed ticket, ``400`` a bad body.
+
+**Webhooks.** ``POST /api/webhooks`` with ``{"url": ..., "secret": ...}`` registers a receiver:
+every hand-off and close the helpdesk applies (whoever made it: an agent in the helpdesk or a
+delivery from the graph) is posted to it as ``{"event_id", "kind", "ticket_id", "employee_id",
+"by_employee_id", "reason", "at", "origin_key"}`` (``origin_key``: the idempotency key of the
+write that made it), signed ``X-Helpdesk-Signature: sha256=<HMAC-SHA256 of the body>``, and
+retried a few times if the receiver does not answer 2xx.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import json
+import uuid
 from collections import Counter, OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -38,6 +51,8 @@ class HelpdeskWrites:
         self._hand_offs = hand_offs
         self._answers: OrderedDict[str, tuple[int, dict[str, Any]]] = OrderedDict()
         self.applied: Counter[str] = Counter()
+        self._webhooks: list[tuple[str, str]] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     def routes(self) -> list[Route]:
         api = self._server.api
@@ -47,6 +62,7 @@ class HelpdeskWrites:
             Route("/api/tickets/{id}/close", api("write", self._writing(self._close)), methods=["POST"]),
             # A test control like /__stats: never delayed or failed, so tests can count during an outage.
             Route("/__deliveries", self._deliveries, methods=["GET"]),
+            Route("/api/webhooks", api("write", self._register), methods=["POST"]),
         ]
 
     def _writing(self, change: Any) -> Any:
@@ -71,6 +87,9 @@ class HelpdeskWrites:
                     self._answers.popitem(last=False)
             if status == 201:
                 self.applied[key] += 1
+                announced = answer.get("hand_off") or answer.get("closed")
+                if announced is not None:
+                    self._announce({**announced, "origin_key": key})
             return JSONResponse(answer, status_code=status)
 
         return endpoint
@@ -104,7 +123,9 @@ class HelpdeskWrites:
         hop = {"ticket_id": ticket_id, "assignee": {"employee_id": body["employee_id"], "agent_key": None},
                "by_employee_id": body.get("by_employee_id"), "at": at, "reason": body.get("reason", "")}  # fmt: skip
         self._hand_offs.append(hop)
-        return 201, {"hand_off": hop}
+        change = {"kind": "HAND_OFF", "ticket_id": ticket_id, "employee_id": body["employee_id"],
+                  "by_employee_id": body.get("by_employee_id"), "reason": body.get("reason", ""), "at": at}  # fmt: skip
+        return 201, {"hand_off": change}
 
     def _close(self, ticket_id: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         ticket = self._by_id.get(str(ticket_id))
@@ -114,7 +135,41 @@ class HelpdeskWrites:
             return 409, {"error": f"ticket {ticket_id} is already closed"}
         ticket["status"] = "CLOSED"
         ticket["updated_at"] = body.get("at") or datetime.now(UTC).isoformat()
-        return 201, {"ticket": ticket}
+        closed = {"kind": "CLOSE", "ticket_id": ticket_id, "employee_id": None,
+                  "by_employee_id": body.get("by_employee_id"), "reason": body.get("resolution", ""),
+                  "at": ticket["updated_at"]}  # fmt: skip
+        return 201, {"ticket": ticket, "closed": closed}
+
+    async def _register(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not str(body.get("url", "")).startswith("http") or not body.get("secret"):
+            return JSONResponse({"error": 'send {"url": "http...", "secret": "..."}'}, status_code=400)
+        self._webhooks.append((str(body["url"]), str(body["secret"])))
+        return JSONResponse({"webhooks": len(self._webhooks)}, status_code=201)
+
+    def _announce(self, change: dict[str, Any]) -> None:
+        for url, secret in self._webhooks:
+            task = asyncio.create_task(_post_webhook(url, secret, {"event_id": f"HD-{uuid.uuid4().hex}", **change}))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
 
     async def _deliveries(self, request: Request) -> Response:
         return JSONResponse({"applied": dict(self.applied), "writes": sum(self.applied.values())})
+
+
+async def _post_webhook(url: str, secret: str, event: dict[str, Any], attempts: int = 5) -> None:
+    body = json.dumps(event).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"content-type": "application/json", "x-helpdesk-signature": signature}
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        for attempt in range(attempts):
+            try:
+                answer = await client.post(url, content=body, headers=headers)
+                if answer.status_code < 300:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2 * 2**attempt)

@@ -129,6 +129,10 @@ MERGE (c)-[:OWNED_BY]->(e)
     + _SERVE
 )
 
+OUR_DELIVERY: LiteralString = """
+OPTIONAL MATCH (o:OutboxItem {id: $id}) RETURN o IS NOT NULL AS found
+"""
+
 CLOSED_STATUSES: Final = frozenset({"CLOSED", "RESOLVED"})
 
 
@@ -145,7 +149,7 @@ class Actor:
     """Who writes: the caller's subject (it scopes their idempotency keys) and employee."""
 
     subject: str
-    employee_id: str
+    employee_id: str | None  # None: a system of record that did not say who acted
 
 
 # A write's work: given its transaction and the list to add its events to, its answer.
@@ -291,10 +295,13 @@ class Neo4jWriteStore:
         return await self._once("openTicket", key, arguments, work)
 
     async def _hand_off(
-        self, tx: AsyncManagedTransaction, ticket_id: str, employee_id: str, reason: str, at: datetime
-    ) -> str:
+        self, tx: AsyncManagedTransaction, ticket_id: str, employee_id: str, reason: str, at: datetime,
+        deliver: bool = True,
+    ) -> str | None:  # fmt: skip
         by_id = self._actor.employee_id
         await self._run(tx, HAND_OFF, ticket_id=ticket_id, employee_id=employee_id, at=at, by_id=by_id, reason=reason)
+        if not deliver:
+            return None
         body = {"employee_id": employee_id, "by_employee_id": by_id, "reason": reason, "at": at.isoformat()}
         return await self._enqueue(tx, ticket_id, OutboxKind.HAND_OFF, body)
 
@@ -342,7 +349,7 @@ class Neo4jWriteStore:
             by_id = self._actor.employee_id
             events.append(
                 event("TICKET_CLOSED", ticket["customer_id"], ticket_id=ticket_id, employee_id=by_id, by_id=by_id,
-                      detail="CLOSED", **await department_of(tx, by_id))
+                      detail="CLOSED", **(await department_of(tx, by_id) if by_id else {}))
             )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id}
 
@@ -362,3 +369,40 @@ class Neo4jWriteStore:
             return {"customer_id": customer_id}
 
         return await self._once("assignAccountOwner", key, arguments, work)
+
+    async def from_helpdesk(
+        self, key: str, kind: str, ticket_id: str, employee_id: str | None, reason: str, origin_key: str | None
+    ) -> WriteResult:
+        """A change the helpdesk made itself (told by its webhook), brought into the graph.
+
+        Nothing goes back to the helpdesk (it has the change). A change the helpdesk made
+        because we delivered it (``origin_key`` is one of our outbox items) is already here.
+        """
+        arguments = {"kind": kind, "ticket_id": ticket_id, "employee_id": employee_id, "origin_key": origin_key}
+
+        async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
+            if origin_key is not None and await self._found(tx, OUR_DELIVERY, id=origin_key):
+                return {"ticket_id": ticket_id, "applied": False, "reason": "made by this service"}
+            ticket = await self._locked_ticket(tx, ticket_id)
+            if ticket["status"] in CLOSED_STATUSES:
+                return {"ticket_id": ticket_id, "applied": False, "reason": "the ticket is closed"}
+            now = datetime.now(UTC)
+            by_id = self._actor.employee_id
+            if kind == "HAND_OFF" and employee_id is not None:
+                await self._employee(tx, employee_id, "employee_id")
+                if ticket["assignee_id"] == employee_id:
+                    return {"ticket_id": ticket_id, "applied": False, "reason": "already assigned"}
+                await self._hand_off(tx, ticket_id, employee_id, reason, now, deliver=False)
+                events.append(
+                    event("TICKET_HANDED_OFF", ticket["customer_id"], ticket_id=ticket_id, employee_id=employee_id,
+                          by_id=by_id, detail=reason, **await department_of(tx, employee_id))
+                )  # fmt: skip
+            elif kind == "CLOSE":
+                await self._run(tx, CLOSE_TICKET, ticket_id=ticket_id, at=now)
+                events.append(event("TICKET_CLOSED", ticket["customer_id"], ticket_id=ticket_id, by_id=by_id,
+                                    detail="CLOSED"))  # fmt: skip
+            else:
+                raise BadUserInputError(f"no change of kind '{kind[:40]}' comes from the helpdesk")
+            return {"ticket_id": ticket_id, "applied": True}
+
+        return await self._once("fromHelpdesk", key, arguments, work)

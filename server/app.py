@@ -59,6 +59,7 @@ from server.safelist import Safelist
 from server.settings import Settings
 from server.sources_config import SourceRegistry
 from server.subscriptions import EventStreamEndpoint, SubscriptionRunner, WebSocketEndpoint
+from server.webhooks import HelpdeskWebhook
 from sources.port import Source
 
 logger = logging.getLogger("customer_graph")
@@ -239,10 +240,13 @@ def create_app(
     )
     websocket = WebSocketEndpoint(runner, access, max_per_connection=settings.subscriptions_max_per_connection)
     event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)
+    secret = settings.helpdesk_webhook_secret
+    webhook = HelpdeskWebhook(secret.get_secret_value() if secret else None, lambda: services.store)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         WebSocketRoute("/graphql", websocket.handle),
         Route("/graphql/stream", event_stream.handle, methods=["GET", "POST"]),
+        Route("/webhooks/helpdesk", webhook.handle, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz/sources", sources_health, methods=["GET"]),

@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     helpdesk_token: SecretStr = Field(
         default=SecretStr("demo-helpdesk-token"), validation_alias=AliasChoices("CG_HELPDESK_TOKEN")
     )
+    # Webhooks from the helpdesk (server/webhooks.py), signed with this secret; unset: refused.
+    helpdesk_webhook_secret: SecretStr | None = None
     outbox_lease_seconds: float = Field(default=30.0, gt=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)

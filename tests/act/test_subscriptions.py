@@ -22,11 +22,12 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from demo_systems.launcher import DemoFleet
 from graph.events import GraphEvent
 from server.events import EventHub, SubscriberTooSlowError
 from server.settings import PROJECT_ROOT
 from tests.act.clients import WsClient, sse_events
-from tests.act.world import Agent, find_agent, load_world
+from tests.act.world import WORLD_PRESET, WORLD_SEED, Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
 from tests.conftest import DATABASE
 
@@ -42,6 +43,7 @@ ALERTS = "subscription($tiers: [Tier!]) { serviceLevelAlerts(tiers: $tiers) { cl
 HAND_OFF = "mutation($input: HandOffTicketInput!) { handOffTicket(input: $input) { replayed } }"
 RECORD = "mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { replayed } }"
 OPEN = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } } }"
+WEBHOOK_SECRET = "act-tests-webhook-secret"
 # Every tier: respond within 3.6 s, resolve within 7.2 s, so the clock crosses thresholds in a test.
 FAST_TARGETS = {tier: 0.001 for tier in ("PLATINUM", "GOLD", "SILVER", "BRONZE")}
 
@@ -77,6 +79,7 @@ def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
         "CG_SLA_RESPOND_HOURS": json.dumps(FAST_TARGETS),
         "CG_SLA_RESOLVE_HOURS": json.dumps({t: 0.002 for t in FAST_TARGETS}),
         "CG_SUBSCRIPTIONS_MAX_PER_CONNECTION": "3",
+        "CG_HELPDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     started: list[tuple[subprocess.Popen[bytes], Server]] = []
     try:
@@ -401,3 +404,53 @@ async def test_a_subscriber_that_falls_behind_is_dropped_with_a_clear_error() ->
     assert (await first).seq == 1  # what was queued before it overflowed
     with pytest.raises(SubscriberTooSlowError, match="fell more than 3 events behind"):
         await anext(stream)
+
+
+@pytest.fixture(scope="module")
+def helpdesk() -> Iterator[str]:
+    with DemoFleet(preset=WORLD_PRESET, seed=WORLD_SEED, names=("helpdesk",)) as fleet:
+        yield fleet.url("helpdesk")
+
+
+async def test_a_hand_off_made_in_the_helpdesk_reaches_the_graph_and_subscribers_by_webhook(
+    servers: tuple[Server, Server], scene: Scene, helpdesk: str, driver: AsyncDriver
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    desk = {"authorization": "Bearer demo-helpdesk-token"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        registered = await client.post(
+            f"{helpdesk}/api/webhooks", headers=desk,
+            json={"url": f"{a.http}/webhooks/helpdesk", "secret": WEBHOOK_SECRET},
+        )  # fmt: skip
+        assert registered.status_code == 201
+        forged = await client.post(f"{a.http}/webhooks/helpdesk", content=b"{}", headers={"x-helpdesk-signature": "x"})
+        assert forged.status_code == 401
+        holder, _, _ = await driver.execute_query(
+            "MATCH (:Ticket {id: $id})-[a:ASSIGNED_TO]->(e) RETURN e.id AS e ORDER BY a.at DESC LIMIT 1",
+            id=agent.open_ticket, database_=DATABASE,
+        )  # fmt: skip
+        current = holder[0]["e"] if holder else None
+        to = next(e for e in (agent.colleague, agent.employee_id, scene.outsider) if e != current)
+        ws = await WsClient.connect(b.ws, token("admin", subject=agent.employee_id))
+        try:
+            followed = await ws.subscribe(HAND_OFFS, e=to)
+            await asyncio.sleep(0.5)
+            made = await client.post(
+                f"{helpdesk}/api/tickets/{agent.open_ticket}/hand-offs",
+                headers={**desk, "idempotency-key": f"desk-{time.time_ns()}"},
+                json={"employee_id": to, "by_employee_id": agent.colleague, "reason": "from the desk"},
+            )  # fmt: skip
+            assert made.status_code == 201
+            message = await ws.receive(followed)
+        finally:
+            await ws.close()
+    assert message["payload"]["data"]["handOffs"] == {
+        "reason": "from the desk", "ticket": {"id": agent.open_ticket}, "employee": {"id": to},
+        "by": {"id": agent.colleague},
+    }  # fmt: skip
+    hops, _, _ = await driver.execute_query(
+        "MATCH (:Ticket {id: $id})-[a:ASSIGNED_TO {reason: 'from the desk'}]->(e) RETURN count(a) AS n, e.id AS e",
+        id=agent.open_ticket, database_=DATABASE,
+    )  # fmt: skip
+    assert hops[0]["n"] == 1 and hops[0]["e"] == to
