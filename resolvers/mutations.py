@@ -122,15 +122,35 @@ class RecordInteractionPayload:
 class TicketPayload:
     """A ticket as a write left it; its ``delivery`` says whether the helpdesk has it yet."""
 
-    ticket: Ticket | None
     replayed: bool = strawberry.field(description="The key was seen before: nothing was written this time.")
+    ticket_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        return await _ticket(info, self.ticket_id)
 
 
 @strawberry.type
 class HandOffTicketPayload:
-    ticket: Ticket | None
-    hand_off: HandOff | None
     replayed: bool = strawberry.field(description="The key was seen before: nothing was written this time.")
+    ticket_id: strawberry.Private[str]
+    at: strawberry.Private[str]
+    to_employee_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def ticket(self, info: Info) -> Ticket | None:
+        return await _ticket(info, self.ticket_id)
+
+    @strawberry.field(description="The hand-off this write made.")
+    async def hand_off(self, info: Info) -> HandOff | None:
+        hops = await info.context.loaders.hand_offs.load(self.ticket_id)
+        hop = next((h for h in reversed(hops) if h.at.isoformat() == self.at), None)
+        if hop is None:
+            # The stored instant may differ in its last digits: the newest hop to this employee.
+            hop = next((h for h in reversed(hops) if h.employee_id == self.to_employee_id), None)
+        return (
+            None if hop is None else HandOff(at=hop.at, reason=hop.reason, employee_id=hop.employee_id, by_id=hop.by_id)
+        )
 
 
 @strawberry.type
@@ -183,7 +203,7 @@ class Mutation:
             input.priority.value,
             assignee,
         )
-        return TicketPayload(ticket=await _ticket(info, result.answer["ticket_id"]), replayed=result.replayed)
+        return TicketPayload(ticket_id=result.answer["ticket_id"], replayed=result.replayed)
 
     @strawberry.mutation(
         description="Hand a ticket to an employee, with a reason; CONFLICT if it is closed or no longer with "
@@ -200,17 +220,13 @@ class Mutation:
             _text(input.reason, "reason", MAX_REASON_CHARS),
             expected,
         )
-        ticket_id = result.answer["ticket_id"]
-        hops = await info.context.loaders.hand_offs.load(ticket_id)
-        hop = next((h for h in reversed(hops) if h.at.isoformat() == result.answer["at"]), None)
-        if hop is None and hops:
-            # The stored instant may differ in its last digits once Neo4j has it: the newest hop
-            # to this employee by the caller.
-            hop = next((h for h in reversed(hops) if h.employee_id == input.to_employee_id), None)
-        hand_off = (
-            None if hop is None else HandOff(at=hop.at, reason=hop.reason, employee_id=hop.employee_id, by_id=hop.by_id)
+        answer = result.answer
+        return HandOffTicketPayload(
+            replayed=result.replayed,
+            ticket_id=answer["ticket_id"],
+            at=answer["at"],
+            to_employee_id=input.to_employee_id,
         )
-        return HandOffTicketPayload(ticket=await _ticket(info, ticket_id), hand_off=hand_off, replayed=result.replayed)
 
     @strawberry.mutation(
         description="Close a ticket; CONFLICT if it is already closed or resolved. Delivered to the helpdesk.",
@@ -223,7 +239,7 @@ class Mutation:
             _id(input.ticket_id, "ticketId"),
             _text(input.resolution, "resolution", MAX_REASON_CHARS),
         )
-        return TicketPayload(ticket=await _ticket(info, result.answer["ticket_id"]), replayed=result.replayed)
+        return TicketPayload(ticket_id=result.answer["ticket_id"], replayed=result.replayed)
 
     @strawberry.mutation(
         description="Make an employee the owner of a customer's account (replacing the owner before).",
