@@ -83,12 +83,27 @@ class Cell:
     field: str
 
 
+def _reachable_from_query() -> set[str]:
+    seen, queue = {"Query"}, deque(["Query"])
+    while queue:
+        owner = SCHEMA.type_map[queue.popleft()]
+        for field in getattr(owner, "fields", {}).values():
+            named = get_named_type(field.type)
+            for member in named.types if isinstance(named, GraphQLUnionType) else [named]:
+                if isinstance(member, GraphQLObjectType) and member.name not in seen:
+                    seen.add(member.name)
+                    queue.append(member.name)
+    return seen
+
+
 # The mutations, what they answer and the delivery state they leave have their own matrix, on a
 # graph of their own (tests/act/test_write_matrix.py): they write, and this one reads the demo.
+# Subscriptions stream (tests/act/test_subscriptions.py checks their policy and row rules): the
+# types only they return are left out here too.
+_ROOTS = [root for root in (SCHEMA.mutation_type, SCHEMA.subscription_type) if root is not None]
 WRITE_TYPES = frozenset(
-    {"Mutation", "TicketDelivery"} | {get_named_type(field.type).name for field in SCHEMA.mutation_type.fields.values()}
-    if SCHEMA.mutation_type is not None
-    else ()
+    {"Mutation", "Subscription", "TicketDelivery"}
+    | {get_named_type(field.type).name for root in _ROOTS for field in root.fields.values()} - _reachable_from_query()
 )
 WRITE_FIELDS = frozenset({("Ticket", "delivery")})
 
