@@ -21,6 +21,7 @@ A graph that cannot be reached stops nothing: the worker logs it and tries again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -162,6 +163,10 @@ async def delivering(settings: Settings, driver: AsyncDriver) -> AsyncIterator[D
     try:
         yield worker
     finally:
+        # A send in flight is cut off: its item's lease runs out and another worker sends it
+        # again, under the same idempotency key.
         stop.set()
-        await task
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
         await writer.close()

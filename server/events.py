@@ -226,11 +226,14 @@ async def following(settings: Settings, driver: AsyncDriver, levels: ServiceLeve
         alerts=functools.partial(crossed, driver, database, levels),
         alert_tick_s=settings.sla_alert_tick_seconds,
     )
-    await hub.start()
+    # The hub finds its cursor in its own task (``poll``): a graph that is down or silent at
+    # start must not keep the API from starting, nor from stopping.
     stop = asyncio.Event()
     task = asyncio.create_task(hub.run(stop))
     try:
         yield hub
     finally:
         stop.set()
-        await task
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
