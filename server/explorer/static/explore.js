@@ -77,11 +77,12 @@ const api = new Api(config.endpoint, authorization);
 async function work(what, task) {
   busy += 1;
   document.body.dataset.busy = String(busy);
-  status.textContent = what + "…";
+  const progress = what + "…";
+  status.textContent = progress;
   status.className = "";
   try {
     const result = await task();
-    status.textContent = "";
+    if (status.textContent === progress) status.textContent = ""; // unless the task said more
     return result;
   } catch (error) {
     status.textContent = `${what} failed: ${error.message}${error.code ? " (" + error.code + ")" : ""}`;
