@@ -155,6 +155,8 @@ def explorer_html(endpoint: str, identities: Sequence[Mapping[str, str]] = ()) -
             <button type="button" id="path-all">All shortest</button>
             <button type="button" id="clear">Clear</button>
           </span>
+          <label title="How many neighbours a drawing or an expansion brings (1 to 1000)">Neighbours
+            <input id="neighbours" type="number" min="1" max="1000" step="10" size="4" /></label>
           <output id="path-ends"></output>
         </div>
         <div id="graph" tabindex="0" role="application"

@@ -7,7 +7,8 @@ import { readState, writeState } from "./state.js";
 import { h, renderAlerts, renderExperts, renderHandOffs, renderJourney, renderList, renderMessage } from "./views.js";
 
 const RELATIONSHIPS = ["PLACED", "CONTAINS", "HANDLED_BY", "WORKS_IN", "REPORTS_TO", "HAD", "WITH", "RAISED", "ASSIGNED_TO", "OWNED_BY"];
-const FIRST_NEIGHBOURS = 60;
+const DEFAULT_NEIGHBOURS = 60;
+const MAX_NEIGHBOURS = 1000; // the API's bound
 const VIEWS = {
   list: { needs: null },
   journey: { needs: "CUSTOMER", hint: "Select a customer to see their journey." },
@@ -24,6 +25,8 @@ state.open = state.open || [];
 state.hide = state.hide || [];
 const expanded = new Set();
 let busy = 0;
+// How long the last drawing and expansion took, by part (milliseconds): for the benchmark.
+const timings = {};
 
 // --- who the page acts as ----------------------------------------------------------------
 
@@ -98,6 +101,20 @@ async function work(what, task) {
 
 const graph = new Graph($("graph"), onSelect, (key) => expand(key));
 
+// How many neighbours a drawing or an expansion asks for (n in the URL, the toolbar's box).
+function neighbourCount() {
+  const n = Number.parseInt(state.n, 10);
+  return Number.isFinite(n) ? Math.min(Math.max(n, 1), MAX_NEIGHBOURS) : DEFAULT_NEIGHBOURS;
+}
+const countBox = $("neighbours");
+countBox.value = String(neighbourCount());
+countBox.addEventListener("change", () => {
+  state.n = countBox.value;
+  state.n = String(neighbourCount());
+  countBox.value = state.n;
+  save();
+});
+
 function activeTypes() {
   return RELATIONSHIPS.filter((type) => !state.hide.includes(type));
 }
@@ -105,13 +122,17 @@ function activeTypes() {
 async function draw(key) {
   const { kind, id } = splitId(key);
   await work(`Drawing ${key}`, async () => {
-    const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: FIRST_NEIGHBOURS });
+    const started = performance.now();
+    const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: neighbourCount() });
+    const answered = performance.now();
     graph.clear();
     expanded.clear();
     const around = data.neighbourhood;
     graph.add(around.nodes, around.relationships);
     expanded.add(key);
+    const added = performance.now();
     await graph.layout();
+    timings.draw = { api: answered - started, add: added - answered, layout: performance.now() - added };
     graph.select(key, { centre: false });
     note(around);
   });
@@ -121,10 +142,13 @@ async function expand(key) {
   if (!key || expanded.has(key)) return;
   const { kind, id } = splitId(key);
   await work(`Expanding ${key}`, async () => {
-    const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: FIRST_NEIGHBOURS });
+    const started = performance.now();
+    const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: neighbourCount() });
+    const answered = performance.now();
     const around = data.neighbourhood;
     graph.add(around.nodes, around.relationships, key);
     expanded.add(key);
+    timings.expand = { api: answered - started, add: performance.now() - answered };
     if (!state.open.includes(key) && key !== state.focus) state.open.push(key);
     note(around);
     save();
@@ -134,7 +158,7 @@ async function expand(key) {
 function note(around) {
   $("graph").dataset.nodes = String(graph.cy.nodes().length);
   $("graph").dataset.edges = String(graph.cy.edges().length);
-  if (around.truncated) status.textContent = `Showing the first ${FIRST_NEIGHBOURS} neighbours; there are more.`;
+  if (around.truncated) status.textContent = `Showing the first ${neighbourCount()} neighbours; there are more.`;
 }
 
 // --- search --------------------------------------------------------------------------------------
@@ -237,7 +261,7 @@ async function drawPaths(all) {
     const added = graph.add(nodes, relationships, state.from);
     const keys = nodes.map((entity) => nodeId(entity.__typename.toUpperCase(), entity.id));
     graph.highlightPath(keys, relationships.map(edgeId), [state.from, state.to]);
-    if (added.length) graph.cy.fit(graph.cy.elements(".path"), 40);
+    if (added.length) await graph.layout(false);
     status.textContent = `${paths.length} path${paths.length > 1 ? "s" : ""} of length ${paths[0].length}.`;
   });
 }
@@ -245,7 +269,7 @@ $("path-from").addEventListener("click", () => setEnd("from"));
 $("path-to").addEventListener("click", () => setEnd("to"));
 $("path-one").addEventListener("click", () => drawPaths(false));
 $("path-all").addEventListener("click", () => drawPaths(true));
-$("relayout").addEventListener("click", () => graph.layout());
+$("relayout").addEventListener("click", () => graph.layout(false));
 $("clear").addEventListener("click", () => {
   graph.clear();
   expanded.clear();
@@ -268,7 +292,7 @@ async function pick(kind, id) {
   const key = nodeId(kind, id);
   if (!graph.has(key)) {
     await work(`Drawing ${key}`, async () => {
-      const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: FIRST_NEIGHBOURS });
+      const data = await api.call(NEIGHBOURHOOD, { entity: { kind, id }, types: activeTypes(), first: neighbourCount() });
       graph.add(data.neighbourhood.nodes, data.neighbourhood.relationships, graph.selected());
       expanded.add(key);
       if (!state.open.includes(key)) state.open.push(key);
@@ -332,7 +356,7 @@ $("graph").addEventListener("keydown", (event) => {
   } else if (event.key === "f") setEnd("from");
   else if (event.key === "t") setEnd("to");
   else if (event.key === "p") drawPaths(event.shiftKey);
-  else if (event.key === "l") graph.layout();
+  else if (event.key === "l") graph.layout(false);
   else if (event.key === "Escape") graph.cy.$(":selected").unselect();
   else return;
   event.preventDefault();
@@ -376,6 +400,7 @@ window.explorer = {
   state,
   drawn: () => graph.drawn(),
   busy: () => busy,
+  timings,
   draw,
   expand,
 };

@@ -155,9 +155,11 @@ export class Graph {
     const added = [];
     cy.batch(() => {
       const fresh = [];
+      const seen = new Set();
       for (const entity of entities) {
         const data = describe(entity);
-        if (cy.getElementById(data.id).nonempty()) continue;
+        if (seen.has(data.id) || cy.getElementById(data.id).nonempty()) continue;
+        seen.add(data.id);
         fresh.push(data);
       }
       // Departments first, so employees can go inside them.
@@ -167,8 +169,14 @@ export class Graph {
       const radius = 60 + 4 * fresh.length;
       fresh.forEach((data, index) => {
         const angle = (2 * Math.PI * index) / Math.max(fresh.length, 1);
-        const position = { x: origin.x + radius * Math.cos(angle), y: origin.y + radius * Math.sin(angle) };
-        if (data.departmentId && cy.getElementById(data.departmentId).nonempty()) data.parent = data.departmentId;
+        let position = { x: origin.x + radius * Math.cos(angle), y: origin.y + radius * Math.sin(angle) };
+        const department = data.departmentId ? cy.getElementById(data.departmentId) : null;
+        if (department && department.nonempty()) {
+          // Into its department's box, near the others, so the box does not stretch across the drawing.
+          data.parent = data.departmentId;
+          const at = department.position();
+          position = { x: at.x + 30 * Math.cos(angle), y: at.y + 30 * Math.sin(angle) };
+        }
         cy.add({ group: "nodes", data, position });
         added.push(data.id);
         if (data.kind === "DEPARTMENT") this._adopt(data.id);
@@ -200,13 +208,14 @@ export class Graph {
     if (this.hiddenTypes.has(rel.type)) edge.addClass("filtered");
   }
 
-  layout() {
+  // fcose over everything drawn; `randomize` false starts from where the nodes are (a tidy-up).
+  layout(randomize = true) {
     const count = this.cy.nodes().length;
     return new Promise((resolve) => {
       const layout = this.cy.layout({
         name: "fcose",
         quality: count > 300 ? "draft" : "default",
-        randomize: true,
+        randomize,
         animate: false,
         fit: true,
         padding: 30,

@@ -1,11 +1,11 @@
 // What a shared link restores, kept in the URL's fragment (never sent to the server, so a link
 // carries no token): the role, the entity drawn first, the nodes expanded, the relationship
 // types hidden, the path's ends (and whether all shortest paths were asked for), the selection
-// and the open view. For example:
+// the open view and how many neighbours a drawing or an expansion brings (n). For example:
 //   /explore#as=service_agent&focus=CUSTOMER:C000001&open=EMPLOYEE:E0001&sel=ORDER:O0000003&view=journey
 
 const LISTS = ["open", "hide"];
-const FIELDS = ["as", "focus", "open", "hide", "from", "to", "paths", "sel", "view"];
+const FIELDS = ["as", "focus", "open", "hide", "from", "to", "paths", "sel", "view", "n"];
 
 export function readState(hash = location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
