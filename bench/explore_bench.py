@@ -13,7 +13,7 @@ round trips are not in the figures:
   the neighbourhood (``n`` = 1,000 neighbours) fetched, added and laid out with fcose;
 - expand on click: a tap on a drawn node (Cytoscape's own tap event) to the new neighbours
   placed and painted, for nodes picked at random from the drawing (seeded);
-- re-layout: once the expansions have drawn at least 1,000 nodes and 2,000 edges, the time to
+- re-layout: once the expansions have drawn at least 2,000 edges (and so over 1,000 nodes), the time to
   lay all of it out again with fcose and paint it (a neighbourhood of one entity in this model
   holds about one relationship per node: no single one has 2,000 edges among 1,000 nodes).
 
@@ -139,7 +139,8 @@ def run(url: str, search_text: str, expansions: int, seed: int) -> dict[str, Any
         chooser = random.Random(seed)
         taps: list[dict[str, Any]] = []
         expanded: set[str] = set()
-        for _ in range(expansions):
+        # At least `expansions` taps, and on until 2,000 relationships are drawn (for the re-layout).
+        while len(taps) < expansions or (len(page.drawn()["edges"]) < 2_000 and len(taps) < 400):
             nodes = [key for key in page.drawn()["nodes"] if key not in expanded and not key.startswith("DEPARTMENT")]
             key = chooser.choice(nodes)
             expanded.add(key)
