@@ -200,7 +200,9 @@ def create_app(
         # The explorer's page (server/explorer.py), with the playground's tokens.
         if explorer is None:
             return PlainTextResponse("Not Found", status_code=404)
-        return HTMLResponse(explorer(await access.playground_identities(services.store)))
+        # With development keys the page carries tokens: no cache keeps a copy.
+        body = explorer(await access.playground_identities(services.store))
+        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
     endpoint = GraphQLEndpoint(
         schema._schema,
