@@ -10,14 +10,15 @@ from strawberry.tools import merge_types
 from resolvers.entities import FederatedSchema
 from resolvers.errors import is_public
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
+from resolvers.explore import ExploreQuery
 from resolvers.mutations import Mutation
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.subscriptions import Subscription
 from resolvers.trace import TraceQuery
 
-# The entities by id and as lists, and the traces through them, under one root.
-Query = merge_types("Query", (EntityQuery, TraceQuery))
+# The entities by id and as lists, the traces through them and the explorer's reads, under one root.
+Query = merge_types("Query", (EntityQuery, TraceQuery, ExploreQuery))
 
 
 def build_schema() -> strawberry.federation.Schema:

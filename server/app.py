@@ -17,7 +17,7 @@ Every request but the health routes and the playground's page and assets is auth
 roles may not read is refused before it runs. A policy that does not fit the schema stops
 ``create_app`` with a ``PolicyError``, settings that give no usable way to verify tokens with an
 ``AuthConfigError``. ``playground`` renders the page from the playground's identities (a token
-per role, only with development keys).
+per role, only with development keys); ``explorer`` renders ``/explore`` from the same.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from domain.access import Access
@@ -125,13 +125,14 @@ def create_app(
     sources: Mapping[str, Source] | None = None,
     environ: Mapping[str, str] | None = None,
     playground: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
+    explorer: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     services = Services()
     schema = build_schema()
     persisted = persisted_queries_for(settings)
     service_levels = settings.service_levels()
-    access = AccessControl(settings, schema._schema, playground=playground is not None)
+    access = AccessControl(settings, schema._schema, playground=playground is not None or explorer is not None)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -220,6 +221,14 @@ def create_app(
         assert playground is not None
         return playground(await access.playground_identities(services.store))
 
+    async def explore(_: Request) -> Response:
+        # The explorer's page (server/explorer.py), with the playground's tokens.
+        if explorer is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        # With development keys the page carries tokens: no cache keeps a copy.
+        body = explorer(await access.playground_identities(services.store))
+        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
     endpoint = GraphQLEndpoint(
         schema._schema,
         context_for,
@@ -251,6 +260,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz/sources", sources_health, methods=["GET"]),
         Route("/", home, methods=["GET"]),
+        Route("/explore", explore, methods=["GET"]),
         *extra_routes,
     ]
     middleware = [Middleware(RequestIdMiddleware)]
