@@ -21,7 +21,6 @@ A graph that cannot be reached stops nothing: the worker logs it and tries again
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
@@ -36,6 +35,7 @@ from neo4j import AsyncDriver
 from domain.errors import CustomerGraphError
 from graph.driver import open_driver
 from graph.outbox import Neo4jOutbox, OutboxItem
+from server.events import stopped
 from server.settings import Settings
 from sources.helpdesk_writes import HelpdeskWriter, Sent, TicketChangeSink
 
@@ -166,7 +166,5 @@ async def delivering(settings: Settings, driver: AsyncDriver) -> AsyncIterator[D
         # A send in flight is cut off: its item's lease runs out and another worker sends it
         # again, under the same idempotency key.
         stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stopped(task)
         await writer.close()

@@ -234,6 +234,15 @@ async def following(settings: Settings, driver: AsyncDriver, levels: ServiceLeve
         yield hub
     finally:
         stop.set()
+        await stopped(task)
+
+
+async def stopped(task: asyncio.Task[None], grace_s: float = 5.0) -> None:
+    """Let a loop told to stop finish its statement (cancelling one mid-flight leaves the driver a
+    broken connection); cancel it only if it is still waiting after ``grace_s`` (a silent graph)."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace_s)
+    except TimeoutError:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
