@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import gc
 import operator
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -133,6 +134,10 @@ class BulkLoader:
         self._on_progress = on_progress
         self._keep_rejections = keep_rejections
         self._refresh_derived = refresh_derived
+        # Rows are rejected both in the thread that parses them (``_parsed``) and on the event
+        # loop when a batch's write finds bad references (``_write``); a ``+=`` and a length
+        # check followed by an append are not atomic across threads, so they share this lock.
+        self._rejecting = threading.Lock()
 
     async def load(self, stream: Iterable[tuple[RowKind, RawRows]]) -> LoadReport:
         report = LoadReport()
@@ -290,9 +295,10 @@ class BulkLoader:
         kind_report.properties_set += counters.properties_set
 
     def _reject(self, report: LoadReport, kind_report: KindReport, rejection: Rejection) -> None:
-        kind_report.rejected += 1
-        if len(report.rejections) < self._keep_rejections:
-            report.rejections.append(rejection)
+        with self._rejecting:
+            kind_report.rejected += 1
+            if len(report.rejections) < self._keep_rejections:
+                report.rejections.append(rejection)
 
 
 # Container objects the cycle collector lets pile up before its youngest pass runs while a
