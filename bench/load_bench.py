@@ -36,6 +36,7 @@ from graph.rows import ROW_KINDS
 from graph.schema import apply_schema
 from server import local_neo4j
 from server.cli import demo_stream
+from server.gc_tuning import rare_collections
 from server.progress import LoadProgress, format_report
 
 RESULTS = Path(__file__).parent / "results"
@@ -64,9 +65,10 @@ async def run(
         if prepared:
             preparing = LoadProgress(totals, verb="preparing")
             prepare_cpu = time.process_time()
-            ready = BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
-                demo_stream(company)
-            )
+            with rare_collections():
+                ready = BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
+                    demo_stream(company)
+                )
             prepare_cpu = time.process_time() - prepare_cpu
             preparing.close()
         progress = LoadProgress(totals)
@@ -74,7 +76,8 @@ async def run(
         loader_cpu = time.process_time()
         neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) if neo4j_pid else 0.0
         loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
-        report = await (loader.load_prepared(ready) if ready else loader.load(demo_stream(company)))
+        with rare_collections():
+            report = await (loader.load_prepared(ready) if ready else loader.load(demo_stream(company)))
         seconds = time.perf_counter() - started
         loader_cpu = time.process_time() - loader_cpu
         neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) - neo4j_cpu if neo4j_pid else 0.0

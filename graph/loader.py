@@ -14,8 +14,6 @@ the same graph as one that never stopped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import operator
 import threading
 import time
@@ -152,14 +150,13 @@ class BulkLoader:
         """
         prepared = PreparedLoad()
         started = time.perf_counter()
-        with _rare_collections():
-            for kind, kind_report, batches in self._kinds(stream, prepared.report):
-                made = []
-                for batch in batches:
-                    made.append(batch)
-                    if self._on_progress is not None:
-                        self._on_progress(kind.name, kind_report.read)
-                prepared.kinds.append((kind, kind_report, made))
+        for kind, kind_report, batches in self._kinds(stream, prepared.report):
+            made = []
+            for batch in batches:
+                made.append(batch)
+                if self._on_progress is not None:
+                    self._on_progress(kind.name, kind_report.read)
+            prepared.kinds.append((kind, kind_report, made))
         prepared.seconds = time.perf_counter() - started
         return prepared
 
@@ -182,11 +179,10 @@ class BulkLoader:
     ) -> LoadReport:
         """Write the kinds one after the other, timing each and the whole."""
         started = time.perf_counter()
-        with _rare_collections():
-            for kind, kind_report, batches in kinds:
-                kind_started = time.perf_counter()
-                await self._load_kind(kind, batches, kind_report, report)
-                kind_report.seconds = time.perf_counter() - kind_started
+        for kind, kind_report, batches in kinds:
+            kind_started = time.perf_counter()
+            await self._load_kind(kind, batches, kind_report, report)
+            kind_report.seconds = time.perf_counter() - kind_started
         if self._refresh_derived:
             await refresh_serves(self._driver, self._database)
         report.seconds = time.perf_counter() - started
@@ -299,39 +295,6 @@ class BulkLoader:
             kind_report.rejected += 1
             if len(report.rejections) < self._keep_rejections:
                 report.rejections.append(rejection)
-
-
-# Container objects the cycle collector lets pile up before its youngest pass runs while a
-# load is on (Python's default is 700). A load makes millions of short-lived rows and lists;
-# at the default, collection took a quarter of the loader's CPU on the `bench` preset (80 s
-# against 61 s for reading, parsing and batching it), and a higher threshold costs only the
-# memory of the rows allowed to wait.
-_LOAD_GC_THRESHOLD = 20_000
-
-
-class _RareCollections:
-    """Runs the cycle collector less often while any load runs: the first load in raises the
-    threshold, the last one out restores what was there before."""
-
-    def __init__(self) -> None:
-        self._loads = 0
-        self._before = gc.get_threshold()
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        if self._loads == 0:
-            self._before = gc.get_threshold()
-            gc.set_threshold(max(self._before[0], _LOAD_GC_THRESHOLD), *self._before[1:])
-        self._loads += 1
-        try:
-            yield
-        finally:
-            self._loads -= 1
-            if self._loads == 0:
-                gc.set_threshold(*self._before)
-
-
-_rare_collections = _RareCollections()
 
 
 class _Sent(list[Any]):

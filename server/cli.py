@@ -31,6 +31,7 @@ from server.auth.config import AuthConfigError, claim_names, signing_key, token_
 from server.auth.dev_keys import DevKeyError
 from server.auth.tokens import mint_token
 from server.bootstrap import connected_graph, ensure_neo4j
+from server.gc_tuning import rare_collections
 from server.playground import EXAMPLE_QUERIES
 from server.policy_config import PolicyError, load_policy
 from server.progress import LoadProgress, TotalProgress, format_report, format_summary
@@ -68,7 +69,8 @@ async def load_demo(settings: Settings, preset: str, seed: int, uri: str, *, one
     async with connected_graph(settings, uri) as driver:
         loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
         try:
-            return await loader.load(demo_stream(company))
+            with rare_collections():
+                return await loader.load(demo_stream(company))
         finally:
             progress.close()
 
@@ -79,7 +81,8 @@ async def load_files(settings: Settings, paths: Sequence[Path], uri: str) -> Loa
     async with connected_graph(settings, uri) as driver:
         loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
         try:
-            return await loader.load(stream)
+            with rare_collections():
+                return await loader.load(stream)
         finally:
             progress.close()
 

@@ -25,6 +25,7 @@ from graph.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, R
 from graph.rows import ROW_KINDS, RowKind
 from graph.serves import refresh_serves
 from server.bootstrap import connected_graph
+from server.gc_tuning import rare_collections
 from server.progress import LoadProgress
 from server.settings import Settings
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
@@ -138,13 +139,14 @@ async def run_sync(
     progress = LoadProgress()
     async with registry, connected_graph(settings, uri) as driver:
         try:
-            return await sync_sources(
-                chosen,
-                driver,
-                settings.neo4j_database,
-                kinds=kinds,
-                batch_size=settings.load_batch_size,
-                on_progress=progress,
-            )
+            with rare_collections():
+                return await sync_sources(
+                    chosen,
+                    driver,
+                    settings.neo4j_database,
+                    kinds=kinds,
+                    batch_size=settings.load_batch_size,
+                    on_progress=progress,
+                )
         finally:
             progress.close()

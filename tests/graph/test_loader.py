@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 from pathlib import Path
 from typing import cast
@@ -398,25 +397,6 @@ def test_a_one_sided_kind_gives_each_node_one_lane_and_keeps_the_lanes_even() ->
             lanes_of_customer.setdefault(row[customer], set()).add(lane)
     assert all(len(lanes) == 1 for lanes in lanes_of_customer.values())
     assert sum(rows_of_lane) == 1000 and abs(rows_of_lane[0] - rows_of_lane[1]) <= 100, rows_of_lane
-
-
-async def test_loads_run_the_cycle_collector_less_often_and_the_last_one_out_restores_it(
-    empty_graph: AsyncDriver,
-) -> None:
-    before = gc.get_threshold()
-    seen: list[int] = []
-
-    def watched(stream):  # notes the collector's threshold as each kind starts
-        for kind, rows in stream:
-            seen.append(gc.get_threshold()[0])
-            yield kind, rows
-
-    first = BulkLoader(empty_graph, DATABASE, batch_size=50).load(watched(tiny_stream()))
-    second = BulkLoader(empty_graph, DATABASE, batch_size=500).load(watched(tiny_stream()))
-    await asyncio.gather(first, second)
-
-    assert seen and min(seen) > before[0]
-    assert gc.get_threshold() == before
 
 
 # Kinds whose shared references travel as per-batch tables: what each row must connect, as
