@@ -9,7 +9,7 @@ and graph elements per second plus the loader's peak memory (max RSS). Results a
 written to bench/results/load-<preset>.json.
 
 ``--prepared`` splits the load in two: every batch is generated, parsed and made first
-(``BulkLoader.prepare``, held in memory), then written (``load_prepared``), and the rates are
+(``bench/prepared_load.py``, held in memory), then written (``load_prepared``), and the rates are
 those of the writing alone. It tells the database's own write rate on this machine from what
 the loader's reading and batching costs; the target is for the whole load, as run without it.
 Its results go to bench/results/load-<preset>-prepared.json.
@@ -29,9 +29,10 @@ import time
 from pathlib import Path
 
 from bench.load import process_cpu_seconds
+from bench.prepared_load import PreparedLoad, PreparingLoader
 from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
-from graph.loader import DEFAULT_BATCH_SIZE, BulkLoader, PreparedLoad
+from graph.loader import DEFAULT_BATCH_SIZE
 from graph.rows import ROW_KINDS
 from graph.schema import apply_schema
 from server import local_neo4j
@@ -66,7 +67,7 @@ async def run(
             preparing = LoadProgress(totals, verb="preparing")
             prepare_cpu = time.process_time()
             with rare_collections():
-                ready = BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
+                ready = PreparingLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
                     demo_stream(company)
                 )
             prepare_cpu = time.process_time() - prepare_cpu
@@ -75,7 +76,7 @@ async def run(
         started = time.perf_counter()
         loader_cpu = time.process_time()
         neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) if neo4j_pid else 0.0
-        loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
+        loader = PreparingLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
         with rare_collections():
             report = await (loader.load_prepared(ready) if ready else loader.load(demo_stream(company)))
         seconds = time.perf_counter() - started

@@ -79,8 +79,7 @@ class LoadReport:
         return sum(kind.nodes_created + kind.relationships_created for kind in self.kinds)
 
 
-# Called after each batch with (kind, rows of this kind done so far): written or rejected
-# while loading, read while preparing (see ``BulkLoader.prepare``).
+# Called after each batch with (kind, rows of this kind done so far): written or rejected.
 ProgressCallback = Callable[[str, int], None]
 
 
@@ -91,19 +90,6 @@ class _Batch:
     origins: list[Origin] = field(default_factory=list)
     # The write statement's parameters, made with the batch when it is ready (see ``_ready``).
     parameters: dict[str, object] | None = None
-
-
-@dataclass(slots=True)
-class PreparedLoad:
-    """Batches made by ``BulkLoader.prepare``, kind by kind, ready to write."""
-
-    report: LoadReport = field(default_factory=LoadReport)
-    kinds: list[tuple[RowKind, KindReport, list[tuple[int, _Batch]]]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def batches(self) -> int:
-        return sum(len(batches) for _, _, batches in self.kinds)
 
 
 class BulkLoader:
@@ -140,30 +126,6 @@ class BulkLoader:
     async def load(self, stream: Iterable[tuple[RowKind, RawRows]]) -> LoadReport:
         report = LoadReport()
         return await self._write_kinds(report, self._kinds(stream, report))
-
-    def prepare(self, stream: Iterable[tuple[RowKind, RawRows]]) -> PreparedLoad:
-        """Read, check and batch every row now, holding the batches in memory; send nothing.
-
-        ``load_prepared`` then writes them as ``load`` would. The two halves tell how fast
-        the database takes batches from what reading and batching them costs (see
-        ``bench.load_bench --prepared``); a load that must fit in memory gains nothing by it.
-        """
-        prepared = PreparedLoad()
-        started = time.perf_counter()
-        for kind, kind_report, batches in self._kinds(stream, prepared.report):
-            made = []
-            for batch in batches:
-                made.append(batch)
-                if self._on_progress is not None:
-                    self._on_progress(kind.name, kind_report.read)
-            prepared.kinds.append((kind, kind_report, made))
-        prepared.seconds = time.perf_counter() - started
-        return prepared
-
-    async def load_prepared(self, prepared: PreparedLoad) -> LoadReport:
-        """Write what ``prepare`` made; the report also holds the rows ``prepare`` rejected."""
-        kinds = ((kind, kind_report, iter(batches)) for kind, kind_report, batches in prepared.kinds)
-        return await self._write_kinds(prepared.report, kinds)
 
     def _kinds(
         self, stream: Iterable[tuple[RowKind, RawRows]], report: LoadReport

@@ -8,6 +8,7 @@ from typing import cast
 import pytest
 from neo4j import AsyncDriver
 
+from bench.prepared_load import PreparingLoader
 from domain.errors import ConflictError
 from graph import files
 from graph.counts import graph_counts
@@ -309,7 +310,7 @@ async def test_a_prepared_load_sends_nothing_until_written_then_ends_as_a_stream
     departments = ROW_KINDS_BY_NAME["department"]
     bad_department = [("extra:1", {**DEPARTMENTS[0], "id": ""})]
     progress: list[tuple[str, int]] = []
-    loader = BulkLoader(empty_graph, DATABASE, batch_size=50, on_progress=lambda *step: progress.append(step))
+    loader = PreparingLoader(empty_graph, DATABASE, batch_size=50, on_progress=lambda *step: progress.append(step))
 
     prepared = loader.prepare([(departments, bad_department), *tiny_stream()])
 
