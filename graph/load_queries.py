@@ -12,10 +12,9 @@ References that many rows of a batch share (an order's steps, an employee's inte
 the few hundred products) are looked up once per batch, not once per row: the loader sends
 such a kind's distinct ids of that field as a table (``$order_ids`` for ``order_id``, see
 ``RowKind.tables``), each row carries its id's position in the table, and the statement
-finds the table's nodes in one pass, in table order, before it unwinds the rows. Measured on
-a warm Neo4j, 240,000 order steps took 4.0-4.5 s of Neo4j CPU against 5.6-6.2 s with a lookup
-per row, and 100,000 order lines 2.0-2.4 s against 2.4-2.8 s; interactions, whose customers
-rarely repeat within a batch, table only their employee.
+finds the table's nodes in one pass, in table order, before it unwinds the rows, which took
+less of Neo4j's CPU than a lookup per row (``bench/load_bench.py``); interactions, whose
+customers rarely repeat within a batch, table only their employee.
 
 Order lines, order steps and hand-offs, relationships between a node of their own (an order,
 a ticket) and shared ones, do not ``MERGE``: a ``MERGE`` that creates a relationship locks
@@ -26,9 +25,8 @@ them only while it commits). Their statements lock only the order or ticket, wit
 nothing), look for the relationship and create it if it is missing. A second transaction
 writing the same relationship waits on that lock and then finds it, so concurrent loads
 still write it once; rows in one statement see each other's writes, since a ``CALL``
-subquery runs row by row. On a warm Neo4j with two writers, 100,000
-order lines took 1.4-2.1 s against 2.1-2.3 s and 240,000 order steps 4.0-5.1 s against
-5.1-6.0 s.
+subquery runs row by row. With two writers this loaded order lines and steps faster than
+``MERGE`` (``bench/load_bench.py``).
 
 Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.rows``) and become DateTimes
 where they are named, with ``datetime.fromepoch``. Every write is idempotent: nodes are

@@ -28,8 +28,8 @@ from graph.neo4j_errors import translated
 from graph.rows import Row, RowError, RowKind, TypedRows
 from graph.serves import refresh_serves
 
-# Rows per write transaction. Measured on the `bench` preset: 10,000 took 180-185 s where
-# 5,000 took 191-193 s and 20,000 took 208 s, in runs side by side.
+# Rows per write transaction: the fastest of the sizes tried side by side on the `bench` preset
+# (``bench/load_bench.py --batch-size``; the README's Benchmarks section has the figures).
 DEFAULT_BATCH_SIZE = 10_000
 
 Origin = str

@@ -140,9 +140,8 @@ class RowKind:
     # ``graph.load_queries``), so the writers do not wait on the products and employees they
     # share. Interactions are split by customer alone: a new interaction locks neither its
     # customer nor its employee before commit. Splitting them by both at once, in phases with
-    # a wait for both writers at the end of each, was no faster: on a warm Neo4j, 300,000
-    # interactions among the `bench` preset's people took 18.1-19.1 s against 17.1-18.6 s,
-    # and 200,000 among the `demo` preset's 10.5-11.5 s against 9.3-10.1 s.
+    # a wait for both writers at the end of each, was no faster on the `bench` and `demo`
+    # presets (``bench/load_bench.py``).
     partition: str | None = None
     # Required references sent as a per-batch table of distinct ids, each row giving its id's
     # position in it (see ``graph.load_queries``): those that many rows of a batch share.

@@ -80,12 +80,11 @@ DEMAND_BUCKETS = 50
 LIVE_LIST_SIZE = 10  # opportunities or campaigns of a customer in the CRM
 
 # What the fields that do more than read nodes cost, in objects' worth of work: reading and
-# answering one object costs 1, about 7 µs of the service's time on the bench graph. Each
-# weight is the time the field typically took there for the queries ``bench/limits_bench.py``
-# generates, in those units: a typical call, not the worst one. What a field costs at its
-# worst depends on its arguments (a department's flows over all time took 0.5 s, a year of
-# demand by product 4 s), which a static estimate cannot see: the request's deadline bounds it.
-# A root field runs its own statement: its round trip (about 1 ms) outweighs reading the object.
+# answering one object costs 1. Each weight is the time the field typically took on the bench
+# graph for the queries ``bench/limits_bench.py`` generates, in those units: a typical call,
+# not the worst one (the README's Limits section has the times). What a field costs at its
+# worst depends on its arguments, which a static estimate cannot see: the request's deadline
+# bounds it. A root field runs its own statement: its round trip outweighs reading the object.
 # (Nested relationship fields run one statement per level for all their parents, which a
 # per-item weight cannot say; they cost their objects.)
 STATEMENT_WEIGHT = 150
@@ -93,16 +92,15 @@ LIVE_WEIGHT = 200  # a batched call to a system of record
 JOURNEY_WEIGHT = 500  # the journey statement: order steps, interactions and hand-offs in time order
 CONTACTS_WEIGHT = 2_000  # who touched a customer: every contact, grouped by person and department
 EXPERT_WEIGHT = 300  # each employee ranked by how well they know a customer (one statement ranks them all)
-PATH_WEIGHT = 500  # a shortest-path search over every relationship (2-16 ms)
-PATHS_WEIGHT = 100  # each of all shortest paths (most searches found few, in a few ms)
+PATH_WEIGHT = 500  # a shortest-path search over every relationship
+PATHS_WEIGHT = 100  # each of all shortest paths (most searches find few)
 HAND_OFF_CHAIN_WEIGHT = 100
 FLOWS_WEIGHT = 1_000  # the hand-offs into and out of a department in the window
 FLOW_WEIGHT = 25  # each flow of Department.internalCustomers / handsWorkTo (40 of them: the same work)
-SERVICE_LEVELS_WEIGHT = 3_000  # every open ticket against its tier's targets (20-90 ms)
+SERVICE_LEVELS_WEIGHT = 3_000  # every open ticket against its tier's targets
 DEMAND_WEIGHT = 1_000  # each bucket of the demand aggregation: every order in the window
 # Filters and sorts of the root lists that scan a label instead of walking an index, by label
-# size: orders (500,000 on the bench graph) and interactions (1,000,000) took 0.2-0.9 s,
-# customers (100,000) and tickets (50,000) 40-130 ms.
+# size: orders and interactions are the largest labels, customers and tickets the next.
 SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 10_000, "tickets": 10_000}
 SMALL_SCAN_WEIGHT = 100  # products, employees, departments: a few thousand nodes
 

@@ -36,7 +36,7 @@ def build_app(settings: Settings, *, environ: Mapping[str, str]) -> Starlette:
         )
     # What start-up made (modules, the schema) lives as long as the process: move it out of the
     # garbage collector's reach, so its full collections scan only what requests leave behind
-    # instead of stalling every request in flight for ~75 ms every few hundred requests.
+    # instead of stalling every request in flight every few hundred requests.
     gc.collect()
     gc.freeze()
     return served

@@ -24,7 +24,7 @@ from sources.records import MalformedAnswerError
 
 @cache
 def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client: loading the CA bundle takes ~80 ms."""
+    """One verifying TLS context for every client: loading the CA bundle is slow, so it is loaded once."""
     return httpx.create_ssl_context()
 
 
