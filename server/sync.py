@@ -8,7 +8,7 @@ graph's load order across all the sources of one run, so a CRM's new customers e
 the ERP's orders and the helpdesk's tickets that point to them. Rows pointing at nodes the
 graph lacks are rejected and reported, as with any load.
 
-For the CLI: ``sync [NAME ...] [--kind KIND ...] [--sources FILE]`` ->
+For the CLI: ``sync [NAME ...] [--kind KIND ...] [--sources-file FILE]`` ->
 ``uri = ensure_neo4j(settings)``, then
 ``report = asyncio.run(run_sync(settings, uri, names, environ=os.environ, sources_file=..., kinds=...))``,
 print ``server.progress.format_report(report)``, exit 3 when ``report.rows_rejected``.
