@@ -41,7 +41,7 @@ from graph.driver import open_driver
 from graph.schema import apply_schema
 from resolvers.schema import build_schema
 from server import local_neo4j
-from server.app import create_app
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import settings
@@ -123,8 +123,8 @@ async def run(uri: str, examples: int, roles: list[str] | None) -> list[dict[str
     try:
         await demo_company(driver)
         app = create_app(settings(sources_enabled=False), driver=driver)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+        async with started(app) as served:
+            transport = httpx.ASGITransport(app=served)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as http:
                 targets = [t for t in await role_targets(driver, policy, schema) if not roles or t.role in roles]
                 return [await run_role(http, target, examples) for target in targets]

@@ -247,7 +247,7 @@ class GraphQLEndpoint:
         self,
         schema: GraphQLSchema,
         context_factory: Callable[[Request, RequestBudget], object],
-        playground: Callable[[], Awaitable[str] | str] | None = None,
+        playground: Callable[[Request], Awaitable[str] | str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
         limits: RequestLimits | None = None,
@@ -269,7 +269,7 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
         if self._playground is not None and wants_html(request):
-            page = self._playground()
+            page = self._playground(request)
             return HTMLResponse(await page if isawaitable(page) else page)
         media_type = negotiate(request.headers.get("accept", ""))
         if media_type is None:

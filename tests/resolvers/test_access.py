@@ -27,7 +27,7 @@ from resolvers import inputs
 from resolvers.access import FILTERED_FIELDS, ReadCheck
 from resolvers.enums import DepartmentKind
 from resolvers.schema import build_schema
-from server.app import create_app
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
@@ -41,8 +41,8 @@ SCHEMA = build_schema()
 @pytest.fixture
 async def http(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings(), driver=demo_graph, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
 

@@ -21,7 +21,7 @@ from neo4j import AsyncDriver
 
 from domain.access import Policy
 from resolvers.schema import build_schema
-from server.app import create_app
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
@@ -41,8 +41,8 @@ LOOKUP = {"Customer": "customer", "Order": "order", "Interaction": "interaction"
 async def fuzzing(driver: AsyncDriver) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, RoleTarget]]]:
     await ensure_demo(driver)
     app = create_app(settings(sources_enabled=False), driver=driver)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as http:
             targets = await role_targets(driver, POLICY, SCHEMA)
             yield http, {target.role: target for target in targets}
