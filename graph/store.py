@@ -203,9 +203,6 @@ class Neo4jGraphStore:
 
     # --- lookups by id ------------------------------------------------------------------
 
-    async def customers(self, ids: Sequence[str]) -> list[Customer | None]:
-        return (await self.customers_and_owners(ids))[0]
-
     async def customers_and_owners(self, ids: Sequence[str]) -> tuple[list[Customer | None], Related]:
         """Customers by id, and their account owners with the owners' departments, in one statement."""
         rows = await self.read(queries.GET_CUSTOMERS, ids=list(dict.fromkeys(ids)))
@@ -222,9 +219,6 @@ class Neo4jGraphStore:
 
     async def products(self, ids: Sequence[str]) -> list[Product | None]:
         return await self._lookup(queries.GET_PRODUCTS, ids, records.product)
-
-    async def employees(self, ids: Sequence[str]) -> list[Employee | None]:
-        return (await self.employees_and_departments(ids))[0]
 
     async def employees_and_departments(self, ids: Sequence[str]) -> tuple[list[Employee | None], list[Department]]:
         """Employees by id, and the departments they work in, read in the same statement."""
