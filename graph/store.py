@@ -1,6 +1,8 @@
 """The customer graph as the API reads it: batched, key-ordered reads on the async driver.
 
-``Neo4jGraphStore`` is the one adapter of the graph port. Every method takes a batch of ids
+``Neo4jGraphStore`` is the Neo4j adapter of the graph port (``resolvers.ports.GraphStore``,
+which it satisfies structurally; the words of a read, ``Relation``, ``Page`` and the like, are
+in ``graph.reads``), and ``traces()`` gives the trace adapter over it. Every method takes a batch of ids
 (as a DataLoader hands it over) and answers in the same order, with ``None`` or an empty list
 where nothing exists. Reads are routed as reads, so a cluster serves them from followers.
 Vendor errors are translated at this edge into the project's own errors.
@@ -16,9 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Generic, LiteralString, TypeVar
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j.exceptions import DriverError, Neo4jError
@@ -39,96 +39,12 @@ from graph.model import (
     Ticket,
 )
 from graph.neo4j_errors import translated
+from graph.reads import CustomerPage, Entity, Page, Related, Relation
 from graph.records import Convert
 from graph.row_rules import UNRESTRICTED, RowScope
+from graph.trace_store import Neo4jTraceStore
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Related:
-    """Nodes a page was read with because the query asks for them next (see ``Relation``)."""
-
-    employees: list[Employee] = field(default_factory=list)
-    departments: list[Department] = field(default_factory=list)
-    products: list[Product] = field(default_factory=list)
-    order_lines: dict[str, list[OrderLine]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One window of a parent's related nodes, how many there are in all, and what came with it."""
-
-    items: list[T]
-    total: int
-    related: Related | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerPage:
-    """One of a customer's relationships as a fragment of ``queries.customer_pages_query``.
-
-    ``name`` prefixes its parameters (``$<name>_skip``, ``$<name>_limit``) and columns
-    (``<name>_page``, ``<name>_total``); ``reads_ahead`` names what else it reads: ``lines``
-    (columns ``_lines``, ``_products``) or ``people`` (``_employees``, ``_departments``).
-    """
-
-    name: LiteralString
-    fragment: LiteralString
-    reads_ahead: str | None = None
-
-    def columns(self) -> tuple[LiteralString, ...]:
-        extra: dict[str | None, tuple[LiteralString, ...]] = {
-            None: (),
-            "lines": (self.name + "_lines", self.name + "_products"),
-            "people": (self.name + "_employees", self.name + "_departments"),
-        }
-        return (self.name + "_page", self.name + "_total", *extra[self.reads_ahead])
-
-
-class Relation(Enum):
-    """A paged one-to-many relationship: its Cypher and the record its items become.
-
-    A customer's relationships are fragments (``CustomerPage``) that one statement joins for
-    every relationship a query level asks of the same customers. The ``_WITH_...`` members
-    read the same page together with the nodes its items lead to (an order's lines and
-    products; an interaction's employee and department): a resolver that sees them asked for
-    picks one, and the DataLoaders are primed with them instead of reading them level by level.
-    """
-
-    CUSTOMER_ORDERS = (CustomerPage("orders", queries.CUSTOMER_ORDERS_PAGE), records.order)
-    CUSTOMER_ORDERS_WITH_LINES = (
-        CustomerPage("orders", queries.CUSTOMER_ORDERS_WITH_LINES_PAGE, "lines"),
-        records.order,
-    )
-    CUSTOMER_INTERACTIONS = (CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_PAGE), records.interaction)
-    CUSTOMER_INTERACTIONS_WITH_PEOPLE = (
-        CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_WITH_PEOPLE_PAGE, "people"),
-        records.interaction,
-    )
-    CUSTOMER_TICKETS = (CustomerPage("tickets", queries.CUSTOMER_TICKETS_PAGE), records.ticket)
-    EMPLOYEE_REPORTS = (queries.EMPLOYEE_REPORTS, records.employee)
-    EMPLOYEE_INTERACTIONS = (queries.EMPLOYEE_INTERACTIONS, records.interaction)
-    EMPLOYEE_ACCOUNTS = (queries.EMPLOYEE_ACCOUNTS, records.customer)
-    DEPARTMENT_EMPLOYEES = (queries.DEPARTMENT_EMPLOYEES, records.employee)
-    PRODUCT_ORDERS = (queries.PRODUCT_ORDERS, records.order)
-
-    @property
-    def customer_page(self) -> CustomerPage | None:
-        part = self.value[0]
-        return part if isinstance(part, CustomerPage) else None
-
-
-class Entity(Enum):
-    """A listable label: how to list it and the record its nodes become."""
-
-    CUSTOMER = (listing.CUSTOMERS, records.customer)
-    ORDER = (listing.ORDERS, records.order)
-    PRODUCT = (listing.PRODUCTS, records.product)
-    EMPLOYEE = (listing.EMPLOYEES, records.employee)
-    DEPARTMENT = (listing.DEPARTMENTS, records.department)
-    INTERACTION = (listing.INTERACTIONS, records.interaction)
-    TICKET = (listing.TICKETS, records.ticket)
 
 
 class Neo4jGraphStore:
@@ -155,6 +71,10 @@ class Neo4jGraphStore:
     def seeing(self, scope: RowScope, caller_id: str | None) -> Neo4jGraphStore:
         """This store reading only the rows ``scope`` lets the caller (an employee id, if any) see."""
         return Neo4jGraphStore(self._driver, self._database, self._budget, scope, caller_id)
+
+    def traces(self) -> Neo4jTraceStore:
+        """The trace adapter over this store: its statements under the same budget and row rules."""
+        return Neo4jTraceStore(self)
 
     async def read(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         """Run one read statement and return its records as mappings.

@@ -227,3 +227,12 @@ class DemandBucket:
     units: int
     revenue: float
     order_steps: int
+
+
+@dataclass(frozen=True, slots=True)
+class PathSearch:
+    """Whether both endpoints exist, and the shortest paths found between them."""
+
+    found_from: bool
+    found_to: bool
+    paths: list[GraphPath]

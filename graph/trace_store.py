@@ -1,4 +1,4 @@
-"""Traces through the customer graph: the trace port's Neo4j adapter.
+"""Traces through the customer graph: the Neo4j adapter of the trace port (``resolvers.ports.TraceStore``).
 
 ``Neo4jTraceStore`` answers the questions that follow a customer through the organization:
 the journey, who touched the customer and who knows them best, paths between entities,
@@ -6,7 +6,9 @@ hand-off chains and the flows between departments, service levels and demand. Pe
 traces take a batch of ids (as a DataLoader hands them over) and answer in the same order,
 with ``None`` where the entity does not exist; analytic traces answer one question per call.
 Each method is one read statement, routed as a read through ``Neo4jGraphStore.read`` (which
-translates the driver's errors); ordering, paging and aggregation run in Cypher.
+translates the driver's errors and applies the request's budget and row rules; it is handed in
+as a ``CypherReader`` by ``Neo4jGraphStore.traces()``); ordering, paging and aggregation run in
+Cypher.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Protocol
 
 from graph import path_queries, records, trace_queries
 from graph.model import OPEN_TICKET_STATUSES, Channel, DepartmentKind, OrderStep, Tier
+from graph.row_rules import RowScope
 from graph.service_levels import ServiceLevels
-from graph.store import Neo4jGraphStore
 from graph.trace_model import (
     CustomerContacts,
     DemandBucket,
@@ -37,6 +39,7 @@ from graph.trace_model import (
     JourneyPage,
     PathNode,
     PathRelationship,
+    PathSearch,
     ServiceLevelClock,
     ServiceLevelPage,
     ServiceLevelState,
@@ -86,19 +89,18 @@ class FamiliarityWeights:
 FAMILIARITY = FamiliarityWeights()
 
 
-@dataclass(frozen=True, slots=True)
-class PathSearch:
-    """Whether both endpoints exist, and the shortest paths found between them."""
+class CypherReader(Protocol):
+    """What the trace adapter reads through: ``Neo4jGraphStore``, with its budget and row rules."""
 
-    found_from: bool
-    found_to: bool
-    paths: list[GraphPath]
+    scope: RowScope
+
+    async def read(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]: ...
 
 
 class Neo4jTraceStore:
     """Trace reads of the customer graph; see the module docstring."""
 
-    def __init__(self, store: Neo4jGraphStore, familiarity: FamiliarityWeights = FAMILIARITY) -> None:
+    def __init__(self, store: CypherReader, familiarity: FamiliarityWeights = FAMILIARITY) -> None:
         self._store = store
         self._familiarity = familiarity
 

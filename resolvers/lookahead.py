@@ -34,7 +34,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from domain.errors import BadUserInputError
-from graph.store import Relation
+from graph.reads import Relation
 from resolvers.context import Info
 from resolvers.pagination import forward_window
 

@@ -9,7 +9,7 @@ import strawberry
 
 from domain.errors import BadUserInputError, NotFoundError
 from graph import model
-from graph.store import Entity
+from graph.reads import Entity
 from resolvers import cost, trace_fields
 from resolvers.access import ensure_filterable
 from resolvers.context import Info

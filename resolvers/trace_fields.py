@@ -15,7 +15,7 @@ import strawberry
 
 from domain.errors import BadUserInputError
 from graph import trace_model
-from graph.store import Related
+from graph.reads import Related
 from resolvers.context import Info
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total

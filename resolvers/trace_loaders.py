@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from graph.trace_model import CustomerContacts, DepartmentFlows, Familiarity, HandOffChain, JourneyFilter, JourneyPage
-from graph.trace_store import Neo4jTraceStore
+from resolvers.ports import TraceStore
 
 V = TypeVar("V")
 Key = tuple[Any, ...]
@@ -47,7 +47,7 @@ def grouped_loader(load: Callable[..., Awaitable[list[V]]]) -> DataLoader[Any, V
 class TraceLoaders:
     """The trace DataLoaders of one request."""
 
-    def __init__(self, trace: Neo4jTraceStore) -> None:
+    def __init__(self, trace: TraceStore) -> None:
         self.journeys: DataLoader[JourneyKey, JourneyPage | None] = grouped_loader(trace.journeys)
         self.contacts: DataLoader[str, CustomerContacts | None] = DataLoader(load_fn=trace.contacts)
         self.familiarity: DataLoader[FamiliarityKey, list[Familiarity] | None] = grouped_loader(trace.familiarity)

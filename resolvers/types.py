@@ -15,7 +15,7 @@ from typing import Any, Self, TypeVar, cast
 import strawberry
 
 from graph import model
-from graph.store import Relation
+from graph.reads import Relation
 from resolvers import cost, trace_fields
 from resolvers import live as live_resolvers
 from resolvers.context import Info

@@ -1,0 +1,141 @@
+"""The ports the resolvers read the graph through: what they need, in batch terms.
+
+``GraphStore`` is every read the DataLoaders and root fields make of the customer graph, and
+``TraceStore`` the trace questions (journeys, contacts, paths, hand-off chains, flows, service
+levels, demand). Both are shaped for DataLoaders: a batch of ids in, answers in the same order,
+``None`` or an empty list where nothing exists. The resolvers know only these Protocols; the
+composition root (``server/app.py``) picks the adapters, ``graph.store.Neo4jGraphStore`` and
+the ``graph.trace_store.Neo4jTraceStore`` it brings (``traces()``), which satisfy them
+structurally. A store is narrowed per request: ``within`` bounds its statements by the
+request's budget, ``seeing`` applies the caller's row rules to every statement it sends, and
+the trace store it gives reads under both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.budget import RequestBudget
+from graph.model import (
+    Customer,
+    Department,
+    Employee,
+    ExternalId,
+    HandOff,
+    Interaction,
+    Order,
+    OrderLine,
+    OrderStepRecord,
+    Product,
+    Ticket,
+    Tier,
+)
+from graph.reads import Entity, Page, Related, Relation
+from graph.row_rules import RowScope
+from graph.service_levels import ServiceLevels
+from graph.trace_model import (
+    CustomerContacts,
+    DemandBucket,
+    DemandDimension,
+    DepartmentFlows,
+    Familiarity,
+    Granularity,
+    HandOffChain,
+    JourneyFilter,
+    JourneyPage,
+    PathSearch,
+    ServiceLevelPage,
+    ServiceLevelState,
+)
+
+
+class TraceStore(Protocol):
+    """The trace questions; per-entity ones take a batch of ids, analytic ones one question."""
+
+    async def journeys(
+        self, customer_ids: Sequence[str], where: JourneyFilter, skip: int, limit: int
+    ) -> list[JourneyPage | None]: ...
+
+    async def contacts(self, customer_ids: Sequence[str]) -> list[CustomerContacts | None]: ...
+
+    async def familiarity(
+        self, customer_ids: Sequence[str], as_of: datetime, limit: int
+    ) -> list[list[Familiarity] | None]: ...
+
+    async def shortest_paths(
+        self, from_kind: str, from_id: str, to_kind: str, to_id: str, max_hops: int, *, all_shortest: bool, limit: int
+    ) -> PathSearch: ...
+
+    async def hand_off_chains(self, ticket_ids: Sequence[str], as_of: datetime) -> list[HandOffChain | None]: ...
+
+    async def department_flows(
+        self, department_ids: Sequence[str], at_from: datetime | None, at_to: datetime | None, as_of: datetime
+    ) -> list[DepartmentFlows | None]: ...
+
+    async def service_levels(
+        self,
+        levels: ServiceLevels,
+        as_of: datetime,
+        *,
+        tiers: Sequence[Tier] | None,
+        department_id: str | None,
+        states: Sequence[ServiceLevelState],
+        skip: int,
+        limit: int,
+    ) -> ServiceLevelPage: ...
+
+    async def demand(
+        self, dimension: DemandDimension, granularity: Granularity, at_from: datetime, at_to: datetime
+    ) -> list[DemandBucket]: ...
+
+
+class GraphStore(Protocol):
+    """Batched reads of the customer graph, and the narrowing of a store to one request."""
+
+    def within(self, budget: RequestBudget) -> GraphStore: ...
+
+    def seeing(self, scope: RowScope, caller_id: str | None) -> GraphStore: ...
+
+    def traces(self) -> TraceStore: ...
+
+    async def customers_and_owners(self, ids: Sequence[str]) -> tuple[list[Customer | None], Related]: ...
+
+    async def employees_and_departments(self, ids: Sequence[str]) -> tuple[list[Employee | None], list[Department]]: ...
+
+    async def orders(self, ids: Sequence[str]) -> list[Order | None]: ...
+
+    async def products(self, ids: Sequence[str]) -> list[Product | None]: ...
+
+    async def departments(self, ids: Sequence[str]) -> list[Department | None]: ...
+
+    async def interactions(self, ids: Sequence[str]) -> list[Interaction | None]: ...
+
+    async def tickets(self, ids: Sequence[str]) -> list[Ticket | None]: ...
+
+    async def order_lines(self, order_ids: Sequence[str]) -> list[list[OrderLine]]: ...
+
+    async def order_steps(self, order_ids: Sequence[str]) -> list[list[OrderStepRecord]]: ...
+
+    async def hand_offs(self, ticket_ids: Sequence[str]) -> list[list[HandOff]]: ...
+
+    async def customer_identities(self, customer_ids: Sequence[str]) -> list[list[ExternalId]]: ...
+
+    async def employee_identities(self, employee_ids: Sequence[str]) -> list[list[ExternalId]]: ...
+
+    async def pages(self, relation: Relation, ids: Sequence[str], skip: int, limit: int) -> list[Page[Any]]: ...
+
+    async def customer_pages(
+        self, windows: Mapping[Relation, tuple[int, int]], ids: Sequence[str]
+    ) -> dict[Relation, list[Page[Any]]]: ...
+
+    async def customer_with_pages(
+        self, customer_id: str, windows: Mapping[Relation, tuple[int, int]]
+    ) -> tuple[Customer | None, Related, dict[Relation, Page[Any]]]: ...
+
+    async def list_nodes(
+        self, entity: Entity, filters: Mapping[str, object], sort: str, descending: bool, skip: int, limit: int
+    ) -> list[Any]: ...
+
+    async def count_nodes(self, entity: Entity, filters: Mapping[str, object]) -> int: ...
