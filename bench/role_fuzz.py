@@ -40,6 +40,7 @@ from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
 from server.app import create_app, started
 from server.policy_config import PolicyFile
@@ -117,7 +118,7 @@ async def run_role(http: httpx.AsyncClient, target: RoleTarget, examples: int) -
 
 
 async def run(uri: str, examples: int, roles: list[str] | None) -> list[dict[str, Any]]:
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", schema).policy
     driver = open_driver(uri, "neo4j", "")
     try:

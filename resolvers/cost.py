@@ -58,9 +58,9 @@ from graphql import (
     is_composite_type,
 )
 from strawberry.federation.schema_directives import Cost, ListSize
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
+
+from resolvers.strawberry_internals import field_definition
 
 # The size a connection passes on, and the names of the fields it passes it to.
 _Sized = tuple[int | None, tuple[str, ...]]
@@ -167,8 +167,8 @@ class CostModel:
             if not isinstance(graphql_type, GraphQLObjectType):
                 continue
             for name, graphql_field in graphql_type.fields.items():
-                definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                if not isinstance(definition, StrawberryField):
+                definition = field_definition(graphql_field)
+                if definition is None:
                     continue
                 found = _field_cost(definition.directives)
                 arguments = tuple(

@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLUnionType
 from strawberry.federation.schema import FederationAny
 
 from domain.errors import BadUserInputError
 from resolvers.context import Info
 from resolvers.errors import shortened
+from resolvers.strawberry_internals import entity_types
 
 
 class FederatedSchema(strawberry.federation.Schema):
@@ -45,10 +45,7 @@ class FederatedSchema(strawberry.federation.Schema):
 
     def _origins(self) -> dict[str, Any]:
         if self._entity_origins is None:
-            union = self._schema.type_map.get("_Entity")
-            names = [member.name for member in union.types] if isinstance(union, GraphQLUnionType) else []
-            type_map = self.schema_converter.type_map
-            self._entity_origins = {name: type_map[name].definition.origin for name in names}  # type: ignore[union-attr]
+            self._entity_origins = entity_types(self)
         return self._entity_origins
 
 

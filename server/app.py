@@ -49,6 +49,7 @@ from resolvers.context import Context
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
 from server.ftv1 import INCLUDE_TRACE_HEADER
@@ -239,7 +240,7 @@ def create_app(
     schema = build_schema()
     wiring = _Wiring(
         settings=settings,
-        access=AccessControl(settings, schema._schema, playground=playground is not None),
+        access=AccessControl(settings, graphql_schema(schema), playground=playground is not None),
         service_levels=settings.service_levels(),
         driver=driver,
         sources=sources,
@@ -247,12 +248,12 @@ def create_app(
         playground=playground,
     )
     endpoint = GraphQLEndpoint(
-        schema._schema,
+        graphql_schema(schema),
         wiring.context_for,
         wiring.page if playground is not None else None,
         executor_class=PlainFieldExecutor,
         limits=RequestLimits.of(settings),
-        cost_model=CostModel.of(schema._schema, settings.max_page_size),
+        cost_model=CostModel.of(graphql_schema(schema), settings.max_page_size),
         persisted=persisted_queries_for(settings),
         authorize=wiring.access.authorize,
     )

@@ -25,6 +25,7 @@ from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import build_schema, export_sdl
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
 from server.app import persisted_queries_for
 from server.auth.config import AuthConfigError, claim_names, signing_key, token_verifier
@@ -296,7 +297,7 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
 
 def _token(settings: Settings, employee: str, roles: list[str], ttl: timedelta) -> int:
     """Print a token on stdout (and what it is on stderr), so ``TOKEN=$(... token ...)`` works."""
-    policy = load_policy(settings, build_schema()._schema).policy
+    policy = load_policy(settings, graphql_schema(build_schema())).policy
     unknown = [role for role in roles if role not in policy.roles]
     if unknown:
         known = ", ".join(policy.roles)
@@ -322,7 +323,7 @@ def _check_auth(settings: Settings) -> str:
     """Stop before anything starts if the policy or the token settings are unusable (the
     development key is made here, once, before the workers read it); the line that says how
     tokens work."""
-    token_verifier(settings, load_policy(settings, build_schema()._schema).policy)
+    token_verifier(settings, load_policy(settings, graphql_schema(build_schema())).policy)
     if settings.auth_jwks_url is not None:
         line = f"auth: tokens verified with the keys at {settings.auth_jwks_url}"
     elif settings.auth_shared_secret is not None:

@@ -115,7 +115,7 @@ class DocumentCache:
     def __init__(
         self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 100_000
     ) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._size = size
         self._max_tokens = max_tokens
         self._tokens = 0
@@ -135,7 +135,7 @@ class DocumentCache:
         else:
             # A document over a limit is refused before validation, which can be slow on it.
             refused = shape_errors(document, self._limits)
-            prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
+            prepared = Prepared(document, refused or list(validate(self._graphql_schema, document, VALIDATION_RULES)))
         weight = token_count(prepared.document) if prepared.document is not None else 1
         self._documents[query] = prepared
         self._weights[query] = weight
@@ -255,7 +255,7 @@ class GraphQLEndpoint:
         persisted: PersistedQueries | None = None,
         authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._authorize = authorize
         self._persisted = persisted or PersistedQueries()
         self._executor_class = executor_class
@@ -318,7 +318,7 @@ class GraphQLEndpoint:
         try:
             async with asyncio.timeout(budget.remaining()):
                 outcome = execute(
-                    self._schema,
+                    self._graphql_schema,
                     prepared.document,
                     context_value=self._context_factory(request, budget),
                     variable_values=graphql_request.variables,

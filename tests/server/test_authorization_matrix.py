@@ -49,6 +49,7 @@ from graph.row_rules import RULED_LABELS
 from graph.store import Neo4jGraphStore
 from resolvers.access import is_open
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
@@ -56,7 +57,7 @@ from tests.auth_tokens import bearer, settings
 from tests.conftest import ensure_demo
 from tests.live_systems import LiveSystems
 
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema(build_schema())
 POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA).policy
 ROLES = sorted(POLICY.roles)
 AS_OF = DEMO_NOW.isoformat()

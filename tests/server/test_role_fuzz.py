@@ -21,6 +21,7 @@ from neo4j import AsyncDriver
 
 from domain.access import Policy
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
@@ -29,7 +30,7 @@ from tests.conftest import ensure_demo
 from tests.role_fuzz import RoleTarget, Tally, fuzz, role_targets, strings_in
 from tests.row_oracle import LABELS, ruled_roles
 
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema(build_schema())
 POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA).policy
 ROLES = ruled_roles(sorted(POLICY.roles))
 EXAMPLES = 30  # per role; bench/role_fuzz.py runs thousands
