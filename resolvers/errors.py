@@ -67,12 +67,23 @@ def _cut(value: str, length: int = _MAX_QUOTED) -> str:
     return value if len(value) <= length else value[: length // 2] + "…"
 
 
+def masked(error: GraphQLError) -> GraphQLError:
+    """The error a client sees in place of one that is not public: the one masker of the service.
+
+    Over HTTP ``format_error`` applies it; in-process (``Schema.execute``) the schema's
+    ``MaskUnexpectedErrors`` extension does, so both show the same message and code.
+    """
+    if is_public(error):
+        return error
+    hidden = GraphQLError(MASKED_MESSAGE, path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"})
+    hidden.locations = error.locations
+    return hidden
+
+
 def format_error(error: GraphQLError) -> dict[str, Any]:
     """The error as it goes out in a response, masked unless it is public."""
     if not is_public(error):
-        masked = GraphQLError(MASKED_MESSAGE, path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"})
-        masked.locations = error.locations
-        return masked.formatted  # type: ignore[return-value]
+        return masked(error).formatted  # type: ignore[return-value]
     formatted: dict[str, Any] = dict(error.formatted)
     formatted["message"] = shortened(formatted["message"])
     extensions = {
