@@ -24,13 +24,14 @@ import re
 import traceback
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
-from domain.errors import CustomerGraphError
+from domain.errors import CustomerGraphError, NotFoundError
 
 logger = logging.getLogger("customer_graph.errors")
+T = TypeVar("T")
 
 MASKED_MESSAGE = "Internal server error"
 TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
@@ -38,6 +39,13 @@ _MAX_QUOTED = 80
 _MAX_MESSAGE = 500
 _MAX_TRACEBACK = 8000
 _QUOTED = re.compile(rf"'[^']{{{_MAX_QUOTED + 1},}}'|\"[^\"]{{{_MAX_QUOTED + 1},}}\"")
+
+
+def found(value: T | None, kind: str, id: str) -> T:
+    """``value``, or ``NOT_FOUND`` for a root lookup by id that found nothing."""
+    if value is None:
+        raise NotFoundError(f"no {kind} with id '{id}'", id=id)
+    return value
 
 
 def is_public(error: GraphQLError) -> bool:

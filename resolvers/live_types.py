@@ -22,6 +22,7 @@ from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStatus, Priority, TicketStatus
 from resolvers.live_loaders import need
+from resolvers.loaders import load_wrapped
 
 if TYPE_CHECKING:
     from resolvers.types import Employee
@@ -335,8 +336,7 @@ class TicketLive:
 
         if self.assignee_id is None:
             return None
-        record = await info.context.loaders.employee.load(self.assignee_id)
-        return None if record is None else Employee.from_record(record)
+        return await load_wrapped(info.context.loaders.employee, self.assignee_id, Employee.from_record)
 
 
 HELPDESK_SUMMARY = need(

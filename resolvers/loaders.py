@@ -97,6 +97,15 @@ def _name(relation: Relation) -> str:
     return relation.name if page is None else page.name
 
 
+async def load_wrapped(loader: DataLoader[K, V | None], key: K | None, wrap: Callable[[V], R]) -> R | None:
+    """The record of ``key`` read through ``loader`` (batched with the level's others), wrapped as
+    its GraphQL type by ``wrap`` (its ``from_record``); ``None`` for no key or no record."""
+    if key is None:
+        return None
+    record = await loader.load(key)
+    return None if record is None else wrap(record)
+
+
 def now_or_later(loader: DataLoader[K, V], key: K, then: Callable[[V], R]) -> R | Awaitable[R]:
     """``then(value)`` at once when ``loader`` already holds ``key`` (primed, or loaded earlier in
     the request), else an awaitable of it.

@@ -20,6 +20,7 @@ from resolvers import cost, trace_fields
 from resolvers.access import ensure_groupable
 from resolvers.context import Info
 from resolvers.enums import Tier
+from resolvers.errors import found
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, forward_window, known_total
 from resolvers.trace_fields import JourneyFilterInput, as_of_or_now
@@ -47,12 +48,6 @@ score = 5 x [account owner] + sum over contacts up to asOf of weight x 0.5^(ageD
 where weight is 1.0 per interaction with the customer, 1.5 per hand-off of one of the
 customer's tickets to the employee and 0.5 per order step the employee handled. Frequent
 contact adds up; a contact loses half its weight every 90 days; ties go to the lower id."""
-
-
-def _found(value: T | None, kind: str, id: str) -> T:
-    if value is None:
-        raise NotFoundError(f"no {kind} with id '{id}'", id=id)
-    return value
 
 
 def _checked_hops(max_hops: int) -> int:
@@ -89,7 +84,7 @@ class TraceQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[JourneyEvent] | None:
-        return _found(await trace_fields.journey(info, customer_id, filter, first, after), "customer", customer_id)
+        return found(await trace_fields.journey(info, customer_id, filter, first, after), "customer", customer_id)
 
     @strawberry.field(
         description="Departments and employees that touched the customer: interactions, order steps, "
@@ -97,7 +92,7 @@ class TraceQuery:
         directives=[cost.weight(cost.CONTACTS_WEIGHT)],
     )
     async def who_touched(self, info: Info, customer_id: strawberry.ID) -> CustomerContacts | None:
-        return _found(await trace_fields.touched_by(info, customer_id), "customer", customer_id)
+        return found(await trace_fields.touched_by(info, customer_id), "customer", customer_id)
 
     @strawberry.field(
         description=WHO_KNOWS_BEST,
@@ -111,7 +106,7 @@ class TraceQuery:
         as_of: datetime | None = None,
     ) -> list[CustomerExpert] | None:
         experts = await trace_fields.known_best_by(info, customer_id, first, as_of)
-        return _found(experts, "customer", customer_id)
+        return found(experts, "customer", customer_id)
 
     @strawberry.field(
         description="A shortest path between two entities over any relationship, in either direction; "
@@ -151,7 +146,7 @@ class TraceQuery:
     async def hand_off_chain(
         self, info: Info, ticket_id: strawberry.ID, as_of: datetime | None = None
     ) -> HandOffChain | None:
-        return _found(await trace_fields.hand_off_chain(info, ticket_id, as_of), "ticket", ticket_id)
+        return found(await trace_fields.hand_off_chain(info, ticket_id, as_of), "ticket", ticket_id)
 
     @strawberry.field(
         description="Departments that hand this one work (its internal customers) and those it hands work to, "
@@ -161,7 +156,7 @@ class TraceQuery:
     async def department_flows(
         self, info: Info, department_id: strawberry.ID, window: TimeWindow | None = None, as_of: datetime | None = None
     ) -> DepartmentFlows | None:
-        flows = _found(
+        flows = found(
             await trace_fields.department_flows(info, department_id, window, as_of), "department", department_id
         )
         return DepartmentFlows(

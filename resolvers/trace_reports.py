@@ -13,6 +13,7 @@ from graph import model, path_queries, trace_model
 from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStep, Tier
+from resolvers.loaders import load_wrapped
 from resolvers.trace_types import department_by_id, employee_by_id
 from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
 
@@ -197,8 +198,7 @@ class TicketServiceLevel:
 
     @strawberry.field
     async def ticket(self, info: Info) -> Ticket | None:
-        record = await info.context.loaders.ticket.load(self.ticket_id)
-        return None if record is None else Ticket.from_record(record)
+        return await load_wrapped(info.context.loaders.ticket, self.ticket_id, Ticket.from_record)
 
     @strawberry.field(description="Who holds the ticket now; null while nobody was assigned.")
     async def assignee(self, info: Info) -> Employee | None:
@@ -243,8 +243,7 @@ class DemandBucket:
     async def product(self, info: Info) -> Product | None:
         if self.dimension is not trace_model.DemandDimension.PRODUCT:
             return None
-        record = await info.context.loaders.product.load(self.key)
-        return None if record is None else Product.from_record(record)
+        return await load_wrapped(info.context.loaders.product, self.key, Product.from_record)
 
     @strawberry.field
     def tier(self) -> Tier | None:

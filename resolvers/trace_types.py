@@ -17,7 +17,7 @@ from graph import trace_model
 from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import Channel, DepartmentKind, OrderStep
-from resolvers.loaders import peek
+from resolvers.loaders import load_wrapped, peek
 
 if TYPE_CHECKING:
     from resolvers.types import Department, Employee, Interaction, Order, Ticket
@@ -33,21 +33,17 @@ JourneyEventKind: TypeAlias = trace_model.JourneyEventKind
 
 
 async def employee_by_id(info: Info, employee_id: str | None) -> Employee | None:
+    """The employee of the id, through the request's loader; the one way every type reads one."""
     from resolvers.types import Employee
 
-    if employee_id is None:
-        return None
-    record = await info.context.loaders.employee.load(employee_id)
-    return None if record is None else Employee.from_record(record)
+    return await load_wrapped(info.context.loaders.employee, employee_id, Employee.from_record)
 
 
 async def department_by_id(info: Info, department_id: str | None) -> Department | None:
+    """The department of the id, through the request's loader."""
     from resolvers.types import Department
 
-    if department_id is None:
-        return None
-    record = await info.context.loaders.department.load(department_id)
-    return None if record is None else Department.from_record(record)
+    return await load_wrapped(info.context.loaders.department, department_id, Department.from_record)
 
 
 @strawberry.type(description="One event of a customer's journey, with the employee and department involved.")
@@ -116,28 +112,19 @@ class JourneyEvent:
     async def order(self, info: Info) -> LazyOrder | None:
         from resolvers.types import Order
 
-        if self.record.order_id is None:
-            return None
-        record = await info.context.loaders.order.load(self.record.order_id)
-        return None if record is None else Order.from_record(record)
+        return await load_wrapped(info.context.loaders.order, self.record.order_id, Order.from_record)
 
     @strawberry.field
     async def ticket(self, info: Info) -> LazyTicket | None:
         from resolvers.types import Ticket
 
-        if self.record.ticket_id is None:
-            return None
-        record = await info.context.loaders.ticket.load(self.record.ticket_id)
-        return None if record is None else Ticket.from_record(record)
+        return await load_wrapped(info.context.loaders.ticket, self.record.ticket_id, Ticket.from_record)
 
     @strawberry.field
     async def interaction(self, info: Info) -> LazyInteraction | None:
         from resolvers.types import Interaction
 
-        if self.record.interaction_id is None:
-            return None
-        record = await info.context.loaders.interaction.load(self.record.interaction_id)
-        return None if record is None else Interaction.from_record(record)
+        return await load_wrapped(info.context.loaders.interaction, self.record.interaction_id, Interaction.from_record)
 
 
 @strawberry.type(description="How one employee dealt with a customer: counts by kind of contact.")

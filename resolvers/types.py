@@ -41,11 +41,18 @@ from resolvers.live_types import (
     ProductStock,
     TicketLive,
 )
-from resolvers.loaders import now_or_later
+from resolvers.loaders import load_wrapped, now_or_later
 from resolvers.lookahead import customer_relation
 from resolvers.pagination import Connection, connection, forward_window, known_total
 from resolvers.trace_fields import JourneyFilterInput
-from resolvers.trace_types import CustomerContacts, CustomerExpert, DepartmentFlow, HandOffChain, JourneyEvent
+from resolvers.trace_types import (
+    CustomerContacts,
+    CustomerExpert,
+    DepartmentFlow,
+    HandOffChain,
+    JourneyEvent,
+    employee_by_id,
+)
 
 NESTED_PAGE_SIZE = 10
 T = TypeVar("T")
@@ -111,8 +118,7 @@ class Customer:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.customer.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.customer, id, cls.from_record)
 
     @strawberry.field(description="The account owner.")
     def owner(self, info: Info) -> Employee | None:
@@ -213,8 +219,7 @@ class Product:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.product.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.product, id, cls.from_record)
 
     @strawberry.field(
         description="Orders that contain this product, newest first.", directives=[cost.page(NESTED_PAGE_SIZE)]
@@ -251,7 +256,7 @@ class OrderStepEvent:
 
     @strawberry.field
     async def employee(self, info: Info) -> Employee | None:
-        return await _employee(info, self.employee_id)
+        return await employee_by_id(info, self.employee_id)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -276,13 +281,11 @@ class Order:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.order.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.order, id, cls.from_record)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        record = await info.context.loaders.customer.load(self.customer_id)
-        return None if record is None else Customer.from_record(record)
+        return await load_wrapped(info.context.loaders.customer, self.customer_id, Customer.from_record)
 
     @strawberry.field(description="The products on this order.", directives=[cost.list_size(cost.LINES_PER_ORDER)])
     def lines(self, info: Info) -> list[OrderLine]:
@@ -318,8 +321,7 @@ class Department:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.department.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.department, id, cls.from_record)
 
     @strawberry.field(
         description="People who work in this department, by name.", directives=[cost.page(NESTED_PAGE_SIZE)]
@@ -369,7 +371,7 @@ class Employee:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        return await _employee(info, id)  # type: ignore[return-value]
+        return await employee_by_id(info, id)  # type: ignore[return-value]
 
     @strawberry.field
     def department(self, info: Info) -> Department | None:
@@ -379,7 +381,7 @@ class Employee:
 
     @strawberry.field(description="The person this employee reports to.")
     async def manager(self, info: Info) -> Employee | None:
-        return await _employee(info, self.manager_id)
+        return await employee_by_id(info, self.manager_id)
 
     @strawberry.field(description="Direct reports, by name.", directives=[cost.page(NESTED_PAGE_SIZE)])
     async def reports(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Employee]:
@@ -442,13 +444,11 @@ class Interaction:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.interaction.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.interaction, id, cls.from_record)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        record = await info.context.loaders.customer.load(self.customer_id)
-        return None if record is None else Customer.from_record(record)
+        return await load_wrapped(info.context.loaders.customer, self.customer_id, Customer.from_record)
 
     @strawberry.field
     def employee(self, info: Info) -> Employee | None:
@@ -464,11 +464,11 @@ class HandOff:
 
     @strawberry.field(description="Who the ticket was handed to.")
     async def employee(self, info: Info) -> Employee | None:
-        return await _employee(info, self.employee_id)
+        return await employee_by_id(info, self.employee_id)
 
     @strawberry.field(description="Who handed it over; null for the first assignment.")
     async def by(self, info: Info) -> Employee | None:
-        return await _employee(info, self.by_id)
+        return await employee_by_id(info, self.by_id)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -495,13 +495,11 @@ class Ticket:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
-        record = await info.context.loaders.ticket.load(id)
-        return None if record is None else cls.from_record(record)
+        return await load_wrapped(info.context.loaders.ticket, id, cls.from_record)
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        record = await info.context.loaders.customer.load(self.customer_id)
-        return None if record is None else Customer.from_record(record)
+        return await load_wrapped(info.context.loaders.customer, self.customer_id, Customer.from_record)
 
     @strawberry.field(
         description="Every hand-off in time order.", directives=[cost.list_size(cost.HAND_OFFS_PER_TICKET)]
@@ -513,7 +511,7 @@ class Ticket:
     @strawberry.field(description="Who holds the ticket now: the last hand-off's employee.")
     async def assignee(self, info: Info) -> Employee | None:
         found = await info.context.loaders.hand_offs.load(self.id)
-        return await _employee(info, found[-1].employee_id) if found else None
+        return await employee_by_id(info, found[-1].employee_id) if found else None
 
     @strawberry.field(
         description="The hand-off chain as of asOf (default now), with the wait at each hop.",
@@ -531,13 +529,6 @@ class Ticket:
         return await live_resolvers.ticket_live(info, self.id)
 
 
-async def _employee(info: Info, employee_id: str | None) -> Employee | None:
-    if employee_id is None:
-        return None
-    record = await info.context.loaders.employee.load(employee_id)
-    return None if record is None else Employee.from_record(record)
-
-
 def _now(value: T | Awaitable[T]) -> T:
     """A value for a synchronous resolver that may instead be an awaitable, which graphql-core
     awaits: typed as the value, since that is the GraphQL type the field declares."""
@@ -545,7 +536,7 @@ def _now(value: T | Awaitable[T]) -> T:
 
 
 def _employee_now(info: Info, employee_id: str | None) -> Employee | None:
-    """As ``_employee``, at once when the employee was read ahead (see ``now_or_later``)."""
+    """As ``trace_types.employee_by_id``, at once when the employee was read ahead (see ``now_or_later``)."""
     if employee_id is None:
         return None
     return _now(now_or_later(info.context.loaders.employee, employee_id, _employee_or_none))
