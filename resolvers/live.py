@@ -1,8 +1,8 @@
 """Resolvers of the live fields: the graph's entities, with the state their systems of record hold.
 
-``Order.live``, ``Product.stock`` and ``Ticket.live`` are looked up by the entity's graph id;
-``Employee.availability`` and the customer's ``crm``, ``erpAccount`` and ``helpdeskSummary``
-by the key the system knows them under, which the graph keeps as ``ExternalId`` nodes: one
+``Order.live``, ``Product.stock`` and ``Ticket.live`` are looked up by the entity's graph id
+(``by_graph_id``); ``Employee.availability`` and the customer's ``crm``, ``erpAccount`` and
+``helpdeskSummary`` by the key the system knows them under (``by_identity``), which the graph keeps as ``ExternalId`` nodes: one
 batched identity lookup for all the parents of a level (shared by every live field of the
 level), then one batched call per source, the sources called concurrently.
 
@@ -13,26 +13,16 @@ without an error (missing data).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
 from graph.model import SourceSystem
 from resolvers.context import Info
 from resolvers.live_loaders import LiveNeed
-from resolvers.live_types import (
-    CRM_PROFILE,
-    EMPLOYEE_AVAILABILITY,
-    ERP_ACCOUNT,
-    HELPDESK_SUMMARY,
-    ORDER_LIVE,
-    PRODUCT_STOCK,
-    TICKET_LIVE,
-    CrmProfile,
-    EmployeeAvailability,
-    ErpAccount,
-    HelpdeskSummary,
-    LiveRecord,
-    OrderLive,
-    ProductStock,
-    TicketLive,
-)
+from resolvers.live_types import LiveRecord
+
+W = TypeVar("W")
+Owner = Literal["customer", "employee"]
 
 
 async def _read(info: Info, wanted: LiveNeed, key: str | None) -> LiveRecord | None:
@@ -44,52 +34,21 @@ async def _read(info: Info, wanted: LiveNeed, key: str | None) -> LiveRecord | N
     return None if record is None else LiveRecord(lookup.source, key, record)
 
 
-async def _customer_key(info: Info, wanted: LiveNeed, customer_id: str, system: SourceSystem) -> str | None:
+async def by_graph_id(info: Info, wanted: LiveNeed, graph_id: str, wrap: Callable[[LiveRecord], W]) -> W | None:
+    """A live field looked up by the entity's graph id (an order, a product, a ticket)."""
+    found = await _read(info, wanted, graph_id)
+    return None if found is None else wrap(found)
+
+
+async def by_identity(
+    info: Info, wanted: LiveNeed, owner: Owner, owner_id: str, system: SourceSystem, wrap: Callable[[LiveRecord], W]
+) -> W | None:
+    """A live field looked up by the key the system knows a customer or an employee under."""
     info.context.live.lookup(wanted)  # no graph lookup for a field no source serves
-    identities = await info.context.loaders.customer_identities.load(customer_id)
-    return next((identity.key for identity in identities if identity.system == system), None)
-
-
-async def _employee_key(info: Info, wanted: LiveNeed, employee_id: str, system: SourceSystem) -> str | None:
-    info.context.live.lookup(wanted)
-    identities = await info.context.loaders.employee_identities.load(employee_id)
-    return next((identity.key for identity in identities if identity.system == system), None)
-
-
-async def order_live(info: Info, order_id: str) -> OrderLive | None:
-    found = await _read(info, ORDER_LIVE, order_id)
-    return None if found is None else OrderLive.from_record(found)
-
-
-async def product_stock(info: Info, product_id: str) -> ProductStock | None:
-    found = await _read(info, PRODUCT_STOCK, product_id)
-    return None if found is None else ProductStock.from_record(found)
-
-
-async def ticket_live(info: Info, ticket_id: str) -> TicketLive | None:
-    found = await _read(info, TICKET_LIVE, ticket_id)
-    return None if found is None else TicketLive.from_record(found)
-
-
-async def employee_availability(info: Info, employee_id: str) -> EmployeeAvailability | None:
-    key = await _employee_key(info, EMPLOYEE_AVAILABILITY, employee_id, SourceSystem.HR)
-    found = await _read(info, EMPLOYEE_AVAILABILITY, key)
-    return None if found is None else EmployeeAvailability.from_record(found)
-
-
-async def customer_crm(info: Info, customer_id: str) -> CrmProfile | None:
-    key = await _customer_key(info, CRM_PROFILE, customer_id, SourceSystem.CRM)
-    found = await _read(info, CRM_PROFILE, key)
-    return None if found is None else CrmProfile.from_record(found)
-
-
-async def customer_erp_account(info: Info, customer_id: str) -> ErpAccount | None:
-    key = await _customer_key(info, ERP_ACCOUNT, customer_id, SourceSystem.ERP)
-    found = await _read(info, ERP_ACCOUNT, key)
-    return None if found is None else ErpAccount.from_record(found)
-
-
-async def customer_helpdesk_summary(info: Info, customer_id: str) -> HelpdeskSummary | None:
-    key = await _customer_key(info, HELPDESK_SUMMARY, customer_id, SourceSystem.HELPDESK)
-    found = await _read(info, HELPDESK_SUMMARY, key)
-    return None if found is None else HelpdeskSummary.from_record(found)
+    loaders = info.context.loaders
+    identities = await (loaders.customer_identities if owner == "customer" else loaders.employee_identities).load(
+        owner_id
+    )
+    key = next((identity.key for identity in identities if identity.system == system), None)
+    found = await _read(info, wanted, key)
+    return None if found is None else wrap(found)

@@ -33,6 +33,13 @@ from resolvers.enums import (
 )
 from resolvers.inputs import TimeWindow
 from resolvers.live_types import (
+    CRM_PROFILE,
+    EMPLOYEE_AVAILABILITY,
+    ERP_ACCOUNT,
+    HELPDESK_SUMMARY,
+    ORDER_LIVE,
+    PRODUCT_STOCK,
+    TICKET_LIVE,
     CrmProfile,
     EmployeeAvailability,
     ErpAccount,
@@ -158,7 +165,9 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def crm(self, info: Info) -> CrmProfile | None:
-        return await live_resolvers.customer_crm(info, self.id)
+        return await live_resolvers.by_identity(
+            info, CRM_PROFILE, "customer", self.id, SourceSystem.CRM, CrmProfile.from_record
+        )
 
     @strawberry.field(
         description="The customer's account in the ERP (unpaid and overdue invoices, last order), by their ERP "
@@ -166,7 +175,9 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def erp_account(self, info: Info) -> ErpAccount | None:
-        return await live_resolvers.customer_erp_account(info, self.id)
+        return await live_resolvers.by_identity(
+            info, ERP_ACCOUNT, "customer", self.id, SourceSystem.ERP, ErpAccount.from_record
+        )
 
     @strawberry.field(
         description="The customer's open tickets and last contact in the helpdesk, by their helpdesk key. Live: "
@@ -174,7 +185,9 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def helpdesk_summary(self, info: Info) -> HelpdeskSummary | None:
-        return await live_resolvers.customer_helpdesk_summary(info, self.id)
+        return await live_resolvers.by_identity(
+            info, HELPDESK_SUMMARY, "customer", self.id, SourceSystem.HELPDESK, HelpdeskSummary.from_record
+        )
 
     @strawberry.field(
         description="Every event of the customer's journey in time order, filtered and paged.",
@@ -234,7 +247,7 @@ class Product:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def stock(self, info: Info) -> ProductStock | None:
-        return await live_resolvers.product_stock(info, self.id)
+        return await live_resolvers.by_graph_id(info, PRODUCT_STOCK, self.id, ProductStock.from_record)
 
 
 @strawberry.type(description="One product on an order.")
@@ -305,7 +318,7 @@ class Order:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> OrderLive | None:
-        return await live_resolvers.order_live(info, self.id)
+        return await live_resolvers.by_graph_id(info, ORDER_LIVE, self.id, OrderLive.from_record)
 
 
 @strawberry.federation.type(keys=["id"], description="A department of the front or back office.")
@@ -419,7 +432,9 @@ class Employee:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def availability(self, info: Info) -> EmployeeAvailability | None:
-        return await live_resolvers.employee_availability(info, self.id)
+        return await live_resolvers.by_identity(
+            info, EMPLOYEE_AVAILABILITY, "employee", self.id, SourceSystem.HR, EmployeeAvailability.from_record
+        )
 
 
 @strawberry.federation.type(keys=["id"], description="A touchpoint: any channel, any employee.")
@@ -526,7 +541,7 @@ class Ticket:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> TicketLive | None:
-        return await live_resolvers.ticket_live(info, self.id)
+        return await live_resolvers.by_graph_id(info, TICKET_LIVE, self.id, TicketLive.from_record)
 
 
 def _now(value: T | Awaitable[T]) -> T:
