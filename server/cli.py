@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,18 +67,17 @@ async def load_demo(settings: Settings, preset: str, seed: int, uri: str, *, one
     totals = {kind.name: company.count(kind.name) for kind in ROW_KINDS}
     label = f"graph: loading the '{preset}' demo company"
     progress = TotalProgress(totals, label=label) if one_line else LoadProgress(totals)
-    async with connected_graph(settings, uri) as driver:
-        loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
-        try:
-            with rare_collections():
-                return await loader.load(demo_stream(company))
-        finally:
-            progress.close()
+    return await load_stream(settings, uri, demo_stream(company), progress)
 
 
 async def load_files(settings: Settings, paths: Sequence[Path], uri: str) -> LoadReport:
-    stream = files.stream(paths)
-    progress = LoadProgress()
+    return await load_stream(settings, uri, files.stream(paths), LoadProgress())
+
+
+async def load_stream(
+    settings: Settings, uri: str, stream: Iterable[tuple[RowKind, RawRows]], progress: LoadProgress | TotalProgress
+) -> LoadReport:
+    """Load ``stream`` into the graph at ``uri``, showing ``progress``, with the collector tuned for a load."""
     async with connected_graph(settings, uri) as driver:
         loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
         try:
