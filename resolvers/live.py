@@ -2,9 +2,10 @@
 
 ``Order.live``, ``Product.stock`` and ``Ticket.live`` are looked up by the entity's graph id
 (``by_graph_id``); ``Employee.availability`` and the customer's ``crm``, ``erpAccount`` and
-``helpdeskSummary`` by the key the system knows them under (``by_identity``), which the graph keeps as ``ExternalId`` nodes: one
-batched identity lookup for all the parents of a level (shared by every live field of the
-level), then one batched call per source, the sources called concurrently.
+``helpdeskSummary`` by the key the system knows them under (``by_identity``), which the graph
+keeps as ``ExternalId`` nodes: one batched identity lookup for all the parents of a level
+(shared by every live field of the level), then one batched call per source, the sources
+called concurrently.
 
 A source that fails nulls only the fields that read it, with a ``SOURCE_UNAVAILABLE`` error
 naming it; a parent the source does not know, or that has no key in that system, gets null
