@@ -49,7 +49,7 @@ from jwt.algorithms import RSAAlgorithm
 from bench.bench_graph import ensure_bench_graph
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
 from graph.schema import apply_schema

@@ -13,8 +13,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from demo_company.company import PRESETS, DemoCompany
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
 from graph.rows import ROW_KINDS

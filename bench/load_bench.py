@@ -30,7 +30,7 @@ from pathlib import Path
 
 from bench.load import process_cpu_seconds
 from bench.prepared_load import PreparedLoad, PreparingLoader
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import DEFAULT_BATCH_SIZE
 from graph.rows import ROW_KINDS

@@ -38,10 +38,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from demo_company.company import PRESETS, DemoCompany
 from demo_systems.erp import seed_erp
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from server.cli import demo_stream
 from server.settings import PROJECT_ROOT

@@ -35,8 +35,8 @@ from typing import Any
 import httpx
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from resolvers.schema import build_schema

@@ -1,6 +1,6 @@
 """DEMO systems only, not part of the product: the demo helpdesk's, HR's and CRM's records.
 
-Built from the same demo company as the graph (``graph.demo``, same preset and seed), so the
+Built from the same demo company as the graph (``demo_company.company``, same preset and seed), so the
 keys line up through the graph's ``ExternalId`` nodes: the helpdesk knows tickets by their
 graph id, customers as ``HD-C<n>`` and agents as ``HD-A<n>``; HR knows people as ``HR<n>``;
 the CRM knows accounts as ``CRM-<n>``. Like many systems synced from a master-data hub, each
@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from graph.demo import DEMO_NOW, PRESETS, DemoCompany, identity_key
+from demo_company.company import DEMO_NOW, PRESETS, DemoCompany, identity_key
 from graph.model import OPEN_TICKET_STATUSES, SourceSystem, TicketStatus
 
 Row = dict[str, object]

@@ -192,7 +192,7 @@ class RowKind:
 class TypedRows:
     """Rows already in their kind's typed form, as ``RowKind.parse`` returns them.
 
-    The demo generator makes its big kinds so (see ``graph.demo``): the loader takes them
+    The demo generator makes its big kinds so (see ``demo_company.company``): the loader takes them
     without parsing them again, which is a third of its work on such rows, and still checks
     their references. Row ``n`` (from 1) comes from ``<origin>#<n>``.
     """

@@ -18,10 +18,10 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from demo_company.company import PRESETS, DemoCompany
 from domain.errors import CustomerGraphError
 from graph import files
 from graph.counts import GraphCounts, graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader, LoadReport, RawRows
 from graph.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import build_schema, export_sdl

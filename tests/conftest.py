@@ -16,7 +16,7 @@ from typing import LiteralString
 import pytest
 from neo4j import AsyncDriver
 
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany
 from graph.driver import open_driver
 from graph.loader import BulkLoader
 from graph.schema import apply_schema

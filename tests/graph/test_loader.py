@@ -251,7 +251,7 @@ class Interrupted(Exception):
 
 
 def tiny_stream():
-    from graph.demo import PRESETS, DemoCompany
+    from demo_company.company import PRESETS, DemoCompany
     from server.cli import demo_stream
 
     return demo_stream(DemoCompany(PRESETS["tiny"], 11))
@@ -427,7 +427,7 @@ TABLED_KINDS = {
 
 
 async def test_rows_sharing_references_in_a_batch_each_connect_the_nodes_they_name(empty_graph: AsyncDriver) -> None:
-    from graph.demo import PRESETS, DemoCompany
+    from demo_company.company import PRESETS, DemoCompany
     from server.cli import demo_stream
 
     company = DemoCompany(PRESETS["tiny"], 11)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from server.cli import demo_stream
 from tests.auth_tokens import SECRET_ENV

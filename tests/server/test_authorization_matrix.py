@@ -42,8 +42,8 @@ from graphql import (
 )
 from neo4j import AsyncDriver
 
+from demo_company.company import DEMO_NOW
 from domain.access import Grants, MaskMode, Policy, redact
-from graph.demo import DEMO_NOW
 from graph.demo_callers import ANYONE, demo_callers
 from graph.row_rules import RULED_LABELS
 from graph.store import Neo4jGraphStore

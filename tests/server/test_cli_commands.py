@@ -14,8 +14,8 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.rows import ROW_KINDS
 from resolvers.schema import export_sdl
 from tests.auth_tokens import SECRET_ENV, bearer

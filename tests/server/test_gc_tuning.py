@@ -8,7 +8,7 @@ import gc
 from neo4j import AsyncDriver
 
 import graph.loader
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from server.cli import demo_stream
 from server.gc_tuning import LOAD_GC_THRESHOLD, rare_collections

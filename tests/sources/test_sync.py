@@ -9,12 +9,12 @@ import pytest
 from neo4j import AsyncDriver
 from pydantic import SecretStr
 
+from demo_company.company import PRESETS, DemoCompany
 from demo_systems.erp_data import build_erp
 from demo_systems.launcher import DemoFleet, control
 from demo_systems.records import build_crm, build_helpdesk, build_hr
 from domain.errors import SourceUnavailableError
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.loader import BulkLoader
 from graph.rows import ROW_KINDS_BY_NAME
 from server.settings import Settings

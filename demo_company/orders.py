@@ -16,8 +16,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from random import Random
 
-from graph.demo_draws import Timeline, compose, seeded
-from graph.demo_org import CURRENCIES, World
+from demo_company.draws import Timeline, compose, seeded
+from demo_company.org import CURRENCIES, World
 from graph.model import Function, OrderStatus, OrderStep
 from graph.rows import Row
 

@@ -1,7 +1,7 @@
 """How the demo generator draws: seeded generators, exact mixes, and when events happen.
 
-Nothing here knows the domain; ``graph.demo_org``, ``graph.demo_orders`` and
-``graph.demo_service`` build on it.
+Nothing here knows the domain; ``demo_company.org``, ``demo_company.orders`` and
+``demo_company.service`` build on it.
 """
 
 from __future__ import annotations

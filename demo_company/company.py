@@ -9,10 +9,10 @@ block. Small kinds (departments, employees, products, customers) are built once 
 the big ones (orders, lines, steps, interactions, tickets, hand-offs) are generated a block
 at a time. All times lie before ``DEMO_NOW``, the demo company's "now".
 
-The work is split one way: this module (API, presets, identities) uses ``graph.demo_orders``
-(orders, lines, steps) and ``graph.demo_service`` (interactions, tickets, hand-offs), which use
-``graph.demo_org`` (departments, people, products, customers), which uses ``graph.demo_text``
-(names and word tables); all of them draw through ``graph.demo_draws``.
+The work is split one way: this module (API, presets, identities) uses ``demo_company.orders``
+(orders, lines, steps) and ``demo_company.service`` (interactions, tickets, hand-offs), which use
+``demo_company.org`` (departments, people, products, customers), which uses ``demo_company.text``
+(names and word tables); all of them draw through ``demo_company.draws``.
 
 Identity keys, derived from the number ``n`` in the graph id (``C000042`` -> 42,
 ``E00042`` -> 42), so a demo source system can be keyed without reading the graph:
@@ -35,11 +35,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from graph import demo_text as text
-from graph.demo_draws import Timeline
-from graph.demo_orders import Orders
-from graph.demo_org import SEGMENTS, TIERS, Catalogue, Customers, Organisation, World
-from graph.demo_service import Interactions, Tickets
+from demo_company import text
+from demo_company.draws import Timeline
+from demo_company.orders import Orders
+from demo_company.org import SEGMENTS, TIERS, Catalogue, Customers, Organisation, World
+from demo_company.service import Interactions, Tickets
 from graph.model import FRONT_OFFICE_FUNCTIONS, DepartmentKind, Function, SourceSystem
 from graph.rows import ROW_KINDS_BY_NAME
 from graph.rows import Row as TypedRow

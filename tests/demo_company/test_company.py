@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.demo import DEMO_NOW, PRESETS, DemoCompany, Preset, identity_key
+from demo_company.company import DEMO_NOW, PRESETS, DemoCompany, Preset, identity_key
 from graph.model import (
     OPEN_TICKET_STATUSES,
     Channel,
@@ -104,7 +104,7 @@ def test_different_seeds_give_different_companies() -> None:
 def _digest_in_subprocess(hash_seed: str) -> str:
     script = (
         "import hashlib\n"
-        "from graph.demo import DemoCompany, PRESETS\n"
+        "from demo_company.company import DemoCompany, PRESETS\n"
         "from graph.rows import ROW_KINDS\n"
         "company = DemoCompany(PRESETS['tiny'])\n"
         "digest = hashlib.sha256()\n"

@@ -1,8 +1,8 @@
 """The demo company's standing data: departments, people, catalogue and customers.
 
 These kinds are small (a few thousand people, a hundred thousand customers at most), so they
-are built once per generator and held in memory; the streaming kinds in ``graph.demo_orders``
-and ``graph.demo_service`` draw on them. Every builder takes its own ``random.Random`` seeded
+are built once per generator and held in memory; the streaming kinds in ``demo_company.orders``
+and ``demo_company.service`` draw on them. Every builder takes its own ``random.Random`` seeded
 from the company seed and its kind's name, so the result never depends on what else was
 generated first.
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from graph import demo_text as text
-from graph.demo_draws import compose, seeded
+from demo_company import text
+from demo_company.draws import compose, seeded
 from graph.model import Function, Segment, Tier
 
 TIERS = (Tier.PLATINUM, Tier.GOLD, Tier.SILVER, Tier.BRONZE)

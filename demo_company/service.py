@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from random import Random
 
-from graph import demo_text as text
-from graph.demo_draws import Timeline, compose, seeded
-from graph.demo_org import Organisation, World
+from demo_company import text
+from demo_company.draws import Timeline, compose, seeded
+from demo_company.org import Organisation, World
 from graph.model import Channel, Function, Priority, TicketStatus
 from graph.rows import Row as TypedRow
 
