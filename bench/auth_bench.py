@@ -50,9 +50,9 @@ from bench.bench_graph import ensure_bench_graph
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
 from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
 from resolvers.access import ReadCheck
 from resolvers.schema import build_schema
 from resolvers.strawberry_internals import graphql_schema

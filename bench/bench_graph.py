@@ -14,11 +14,11 @@ import os
 from pathlib import Path
 
 from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.counts import graph_counts
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS
 from graph.serves import refresh_serves
 from server import local_neo4j
 from server.cli import demo_stream

@@ -31,10 +31,10 @@ from pathlib import Path
 from bench.load import process_cpu_seconds
 from bench.prepared_load import PreparedLoad, PreparingLoader
 from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import DEFAULT_BATCH_SIZE
-from graph.rows import ROW_KINDS
-from graph.schema import apply_schema
+from graph.load.loader import DEFAULT_BATCH_SIZE
+from graph.load.rows import ROW_KINDS
 from server import local_neo4j
 from server.cli import demo_stream
 from server.gc_tuning import rare_collections

@@ -4,7 +4,7 @@
 and sending nothing; ``load_prepared`` then writes them as ``BulkLoader.load`` would. The two
 halves tell how fast the database takes batches apart from what reading and batching them
 costs (``bench.load_bench --prepared``). A real load gains nothing by it and would have to fit
-in memory, so the product's loader (``graph/loader.py``) has one path, streaming, and this
+in memory, so the product's loader (``graph/load/loader.py``) has one path, streaming, and this
 subclass drives its two steps separately.
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.loader import BulkLoader, KindReport, LoadReport, RawRows
-from graph.rows import RowKind
+from graph.load.loader import BulkLoader, KindReport, LoadReport, RawRows
+from graph.load.rows import RowKind
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ from demo_company.company import PRESETS, DemoCompany
 from demo_systems.erp import seed_erp
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.loader import BulkLoader
+from graph.load.loader import BulkLoader
 from server.cli import demo_stream
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import SECRET_ENV

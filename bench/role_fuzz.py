@@ -36,9 +36,9 @@ import httpx
 from neo4j import AsyncDriver
 
 from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.counts import graph_counts
 from graph.driver import open_driver
-from graph.schema import apply_schema
 from resolvers.schema import build_schema
 from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j

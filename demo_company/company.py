@@ -1,6 +1,6 @@
 """A believable demo company, generated deterministically and streamed row by row.
 
-``DemoCompany(preset, seed).rows(kind)`` yields rows of any kind in ``graph.rows.ROW_KINDS``,
+``DemoCompany(preset, seed).rows(kind)`` yields rows of any kind in ``graph.load.rows.ROW_KINDS``,
 each of which passes that kind's ``parse`` unchanged; ``typed_rows(kind)`` yields them parsed,
 which the big kinds are made as; ``count(kind)`` says how many without generating them. The
 same preset and seed always give the same rows, whatever order the kinds are asked for in:
@@ -40,9 +40,9 @@ from demo_company.draws import Timeline
 from demo_company.orders import Orders
 from demo_company.org import SEGMENTS, TIERS, Catalogue, Customers, Organisation, World
 from demo_company.service import Interactions, Tickets
+from graph.load.rows import ROW_KINDS_BY_NAME
+from graph.load.rows import Row as TypedRow
 from graph.model import FRONT_OFFICE_FUNCTIONS, DepartmentKind, Function, SourceSystem
-from graph.rows import ROW_KINDS_BY_NAME
-from graph.rows import Row as TypedRow
 
 Row = dict[str, object]
 
@@ -171,7 +171,7 @@ class DemoCompany:
 
         The big kinds (orders, their lines and steps, interactions: most of the ``bench``
         preset's rows) are generated in that form, and the loader takes them without parsing
-        (see ``graph.rows.TypedRows``), which saves the loader's CPU the parsing would cost.
+        (see ``graph.load.rows.TypedRows``), which saves the loader's CPU the parsing would cost.
         """
         if kind in self._typed:
             return self._typed[kind]()

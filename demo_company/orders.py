@@ -4,7 +4,7 @@ Orders are numbered in time order and cut into blocks (about 2,000 in all). Each
 from generators of its own: a *plan* (how many orders of each status and line count, from the
 block's age alone), a *core* (time and customer of each order), *lines* and *steps*. Asking
 for one kind regenerates only what it needs, and ``count`` needs only the plans, so counting
-half a million orders' steps takes milliseconds. Rows come typed, as ``graph.rows`` parses
+half a million orders' steps takes milliseconds. Rows come typed, as ``graph.load.rows`` parses
 them (values in field order, times as ``[epoch seconds, 0]``): the loader takes them as they
 are, and ``DemoCompany.rows`` turns them into mappings for everyone else.
 """
@@ -18,8 +18,8 @@ from random import Random
 
 from demo_company.draws import Timeline, compose, seeded
 from demo_company.org import CURRENCIES, World
+from graph.load.rows import Row
 from graph.model import Function, OrderStatus, OrderStep
-from graph.rows import Row
 
 STATUSES = (
     OrderStatus.PLACED,

@@ -18,8 +18,8 @@ from random import Random
 from demo_company import text
 from demo_company.draws import Timeline, compose, seeded
 from demo_company.org import Organisation, World
+from graph.load.rows import Row as TypedRow
 from graph.model import Channel, Function, Priority, TicketStatus
-from graph.rows import Row as TypedRow
 
 Row = dict[str, object]
 DAY = 86400.0
@@ -121,7 +121,7 @@ class Interactions:
         return self._timeline.events
 
     def rows(self, world: World) -> Iterator[TypedRow]:
-        """Interactions typed as ``graph.rows`` parses them (times as ``[epoch seconds, 0]``),
+        """Interactions typed as ``graph.load.rows`` parses them (times as ``[epoch seconds, 0]``),
         the biggest kind: the loader takes them as they are (see ``DemoCompany.typed_rows``)."""
         customers, organisation = world.customers, world.organisation
         functions = list(CONTACT_MIX)

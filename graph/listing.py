@@ -182,7 +182,7 @@ TICKETS = Listing(
 
 
 # The customers one department serves, in a list's order, read from the SERVES indexes
-# (graph.schema, graph.serves): the sort keys each relationship carries, by sort. A page of the
+# (graph.constraints, graph.serves): the sort keys each relationship carries, by sort. A page of the
 # customers a caller's department serves is then one index range, like the unruled list's.
 _SERVED_KEYS: Mapping[str, tuple[LiteralString, ...]] = {
     "NAME": ("s.name", "s.cid"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, LiteralString, TypeVar
 
-from graph import listing, queries, records
+from graph import from_nodes, listing, queries
 from graph.model import Department, Employee, OrderLine, Product
 
 T = TypeVar("T")
@@ -70,22 +70,22 @@ class Relation(Enum):
     picks one, and the DataLoaders are primed with them instead of reading them level by level.
     """
 
-    CUSTOMER_ORDERS = (CustomerPage("orders", queries.CUSTOMER_ORDERS_PAGE), records.order)
+    CUSTOMER_ORDERS = (CustomerPage("orders", queries.CUSTOMER_ORDERS_PAGE), from_nodes.order)
     CUSTOMER_ORDERS_WITH_LINES = (
         CustomerPage("orders", queries.CUSTOMER_ORDERS_WITH_LINES_PAGE, "lines"),
-        records.order,
+        from_nodes.order,
     )
-    CUSTOMER_INTERACTIONS = (CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_PAGE), records.interaction)
+    CUSTOMER_INTERACTIONS = (CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_PAGE), from_nodes.interaction)
     CUSTOMER_INTERACTIONS_WITH_PEOPLE = (
         CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_WITH_PEOPLE_PAGE, "people"),
-        records.interaction,
+        from_nodes.interaction,
     )
-    CUSTOMER_TICKETS = (CustomerPage("tickets", queries.CUSTOMER_TICKETS_PAGE), records.ticket)
-    EMPLOYEE_REPORTS = (queries.EMPLOYEE_REPORTS, records.employee)
-    EMPLOYEE_INTERACTIONS = (queries.EMPLOYEE_INTERACTIONS, records.interaction)
-    EMPLOYEE_ACCOUNTS = (queries.EMPLOYEE_ACCOUNTS, records.customer)
-    DEPARTMENT_EMPLOYEES = (queries.DEPARTMENT_EMPLOYEES, records.employee)
-    PRODUCT_ORDERS = (queries.PRODUCT_ORDERS, records.order)
+    CUSTOMER_TICKETS = (CustomerPage("tickets", queries.CUSTOMER_TICKETS_PAGE), from_nodes.ticket)
+    EMPLOYEE_REPORTS = (queries.EMPLOYEE_REPORTS, from_nodes.employee)
+    EMPLOYEE_INTERACTIONS = (queries.EMPLOYEE_INTERACTIONS, from_nodes.interaction)
+    EMPLOYEE_ACCOUNTS = (queries.EMPLOYEE_ACCOUNTS, from_nodes.customer)
+    DEPARTMENT_EMPLOYEES = (queries.DEPARTMENT_EMPLOYEES, from_nodes.employee)
+    PRODUCT_ORDERS = (queries.PRODUCT_ORDERS, from_nodes.order)
 
     @property
     def customer_page(self) -> CustomerPage | None:
@@ -96,10 +96,10 @@ class Relation(Enum):
 class Entity(Enum):
     """A listable label: how to list it and the record its nodes become."""
 
-    CUSTOMER = (listing.CUSTOMERS, records.customer)
-    ORDER = (listing.ORDERS, records.order)
-    PRODUCT = (listing.PRODUCTS, records.product)
-    EMPLOYEE = (listing.EMPLOYEES, records.employee)
-    DEPARTMENT = (listing.DEPARTMENTS, records.department)
-    INTERACTION = (listing.INTERACTIONS, records.interaction)
-    TICKET = (listing.TICKETS, records.ticket)
+    CUSTOMER = (listing.CUSTOMERS, from_nodes.customer)
+    ORDER = (listing.ORDERS, from_nodes.order)
+    PRODUCT = (listing.PRODUCTS, from_nodes.product)
+    EMPLOYEE = (listing.EMPLOYEES, from_nodes.employee)
+    DEPARTMENT = (listing.DEPARTMENTS, from_nodes.department)
+    INTERACTION = (listing.INTERACTIONS, from_nodes.interaction)
+    TICKET = (listing.TICKETS, from_nodes.ticket)

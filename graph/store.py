@@ -24,7 +24,8 @@ from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j.exceptions import DriverError, Neo4jError
 
 from domain.budget import RequestBudget
-from graph import listing, queries, records
+from graph import from_nodes, listing, queries
+from graph.from_nodes import Convert
 from graph.model import (
     Customer,
     Department,
@@ -40,9 +41,8 @@ from graph.model import (
 )
 from graph.neo4j_errors import translated
 from graph.reads import CustomerPage, Entity, Page, Related, Relation
-from graph.records import Convert
 from graph.row_rules import UNRESTRICTED, RowScope
-from graph.trace_store import Neo4jTraceStore
+from graph.trace.store import Neo4jTraceStore
 
 T = TypeVar("T")
 
@@ -126,52 +126,52 @@ class Neo4jGraphStore:
     async def customers_and_owners(self, ids: Sequence[str]) -> tuple[list[Customer | None], Related]:
         """Customers by id, and their account owners with the owners' departments, in one statement."""
         rows = await self.read(queries.GET_CUSTOMERS, ids=list(dict.fromkeys(ids)))
-        by_id = {row["id"]: records.customer(row["node"]) for row in rows}
+        by_id = {row["id"]: from_nodes.customer(row["node"]) for row in rows}
         owners = {row["owner"]["id"]: row for row in rows if row["owner"] is not None}
         related = Related(
-            employees=[records.employee(row["owner"]) for row in owners.values()],
-            departments=[records.department(row["department"]) for row in owners.values() if row["department"]],
+            employees=[from_nodes.employee(row["owner"]) for row in owners.values()],
+            departments=[from_nodes.department(row["department"]) for row in owners.values() if row["department"]],
         )
         return [by_id.get(id_) for id_ in ids], related
 
     async def orders(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self._lookup(queries.GET_ORDERS, ids, records.order)
+        return await self._lookup(queries.GET_ORDERS, ids, from_nodes.order)
 
     async def products(self, ids: Sequence[str]) -> list[Product | None]:
-        return await self._lookup(queries.GET_PRODUCTS, ids, records.product)
+        return await self._lookup(queries.GET_PRODUCTS, ids, from_nodes.product)
 
     async def employees_and_departments(self, ids: Sequence[str]) -> tuple[list[Employee | None], list[Department]]:
         """Employees by id, and the departments they work in, read in the same statement."""
         rows = await self.read(queries.GET_EMPLOYEES, ids=list(dict.fromkeys(ids)))
-        by_id = {row["id"]: records.employee(row["node"]) for row in rows}
+        by_id = {row["id"]: from_nodes.employee(row["node"]) for row in rows}
         departments = {row["department"]["id"]: row["department"] for row in rows if row["department"] is not None}
-        return [by_id.get(id_) for id_ in ids], [records.department(node) for node in departments.values()]
+        return [by_id.get(id_) for id_ in ids], [from_nodes.department(node) for node in departments.values()]
 
     async def departments(self, ids: Sequence[str]) -> list[Department | None]:
-        return await self._lookup(queries.GET_DEPARTMENTS, ids, records.department)
+        return await self._lookup(queries.GET_DEPARTMENTS, ids, from_nodes.department)
 
     async def interactions(self, ids: Sequence[str]) -> list[Interaction | None]:
-        return await self._lookup(queries.GET_INTERACTIONS, ids, records.interaction)
+        return await self._lookup(queries.GET_INTERACTIONS, ids, from_nodes.interaction)
 
     async def tickets(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self._lookup(queries.GET_TICKETS, ids, records.ticket)
+        return await self._lookup(queries.GET_TICKETS, ids, from_nodes.ticket)
 
     # --- short lists per parent ---------------------------------------------------------
 
     async def order_lines(self, order_ids: Sequence[str]) -> list[list[OrderLine]]:
-        return await self._items(queries.ORDER_LINES, order_ids, records.order_line)
+        return await self._items(queries.ORDER_LINES, order_ids, from_nodes.order_line)
 
     async def order_steps(self, order_ids: Sequence[str]) -> list[list[OrderStepRecord]]:
-        return await self._items(queries.ORDER_STEPS, order_ids, records.order_step)
+        return await self._items(queries.ORDER_STEPS, order_ids, from_nodes.order_step)
 
     async def hand_offs(self, ticket_ids: Sequence[str]) -> list[list[HandOff]]:
-        return await self._items(queries.TICKET_HAND_OFFS, ticket_ids, records.hand_off)
+        return await self._items(queries.TICKET_HAND_OFFS, ticket_ids, from_nodes.hand_off)
 
     async def customer_identities(self, customer_ids: Sequence[str]) -> list[list[ExternalId]]:
-        return await self._items(queries.CUSTOMER_IDENTITIES, customer_ids, records.external_id)
+        return await self._items(queries.CUSTOMER_IDENTITIES, customer_ids, from_nodes.external_id)
 
     async def employee_identities(self, employee_ids: Sequence[str]) -> list[list[ExternalId]]:
-        return await self._items(queries.EMPLOYEE_IDENTITIES, employee_ids, records.external_id)
+        return await self._items(queries.EMPLOYEE_IDENTITIES, employee_ids, from_nodes.external_id)
 
     # --- pages per parent, and root lists -----------------------------------------------
 
@@ -204,11 +204,11 @@ class Neo4jGraphStore:
         row = rows[0]
         owner = row["owner"]
         related = Related(
-            employees=[] if owner is None else [records.employee(owner)],
-            departments=[] if row["department"] is None else [records.department(row["department"])],
+            employees=[] if owner is None else [from_nodes.employee(owner)],
+            departments=[] if row["department"] is None else [from_nodes.department(row["department"])],
         )
         pages = {relation: pages[0] for relation, pages in _pages_by_relation(rows, parts, [customer_id]).items()}
-        return records.customer(row["node"]), related, pages
+        return from_nodes.customer(row["node"]), related, pages
 
     async def _customer_pages(
         self, windows: Mapping[Relation, tuple[int, int]], ids: Sequence[str], *, with_customer: bool
@@ -298,15 +298,15 @@ def _customer_page(row: Mapping[str, Any], part: CustomerPage, convert: Convert[
     related = None
     if part.reads_ahead == "lines":
         related = Related(
-            products=[records.product(node) for products in row[part.name + "_products"] for node in products],
+            products=[from_nodes.product(node) for products in row[part.name + "_products"] for node in products],
             order_lines={
-                order["id"]: [records.order_line(line) for line in lines]
+                order["id"]: [from_nodes.order_line(line) for line in lines]
                 for order, lines in zip(page, row[part.name + "_lines"], strict=True)
             },
         )
     elif part.reads_ahead == "people":
         related = Related(
-            employees=[records.employee(node) for node in row[part.name + "_employees"]],
-            departments=[records.department(node) for node in row[part.name + "_departments"]],
+            employees=[from_nodes.employee(node) for node in row[part.name + "_employees"]],
+            departments=[from_nodes.department(node) for node in row[part.name + "_departments"]],
         )
     return Page([convert(node) for node in page], row[part.name + "_total"], related)

@@ -19,7 +19,7 @@ import strawberry
 from domain.access import Access, Caller
 from domain.budget import RequestBudget
 from graph.row_rules import row_scope
-from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
+from graph.trace.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from resolvers.live_loaders import LiveLoaders
 from resolvers.loaders import Loaders
 from resolvers.ports import GraphStore, TraceStore

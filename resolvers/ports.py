@@ -5,7 +5,7 @@
 levels, demand). Both are shaped for DataLoaders: a batch of ids in, answers in the same order,
 ``None`` or an empty list where nothing exists. The resolvers know only these Protocols; the
 composition root (``server/app.py``) picks the adapters, ``graph.store.Neo4jGraphStore`` and
-the ``graph.trace_store.Neo4jTraceStore`` it brings (``traces()``), which satisfy them
+the ``graph.trace.store.Neo4jTraceStore`` it brings (``traces()``), which satisfy them
 structurally. A store is narrowed per request: ``within`` bounds its statements by the
 request's budget, ``seeing`` applies the caller's row rules to every statement it sends, and
 the trace store it gives reads under both.
@@ -34,8 +34,7 @@ from graph.model import (
 )
 from graph.reads import Entity, Page, Related, Relation
 from graph.row_rules import RowScope
-from graph.service_levels import ServiceLevels
-from graph.trace_model import (
+from graph.trace.model import (
     CustomerContacts,
     DemandBucket,
     DemandDimension,
@@ -49,6 +48,7 @@ from graph.trace_model import (
     ServiceLevelPage,
     ServiceLevelState,
 )
+from graph.trace.service_levels import ServiceLevels
 
 
 class TraceStore(Protocol):

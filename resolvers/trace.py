@@ -15,7 +15,8 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from domain.errors import BadUserInputError, NotFoundError
-from graph import path_queries, trace_model
+from graph.trace import model as trace_model
+from graph.trace import path_queries
 from resolvers import cost, trace_fields
 from resolvers.access import ensure_groupable
 from resolvers.context import Info

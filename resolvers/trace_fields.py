@@ -14,8 +14,8 @@ from typing import Any
 import strawberry
 
 from domain.errors import BadUserInputError
-from graph import trace_model
 from graph.reads import Related
+from graph.trace import model as trace_model
 from resolvers.context import Info
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph.trace_model import CustomerContacts, DepartmentFlows, Familiarity, HandOffChain, JourneyFilter, JourneyPage
+from graph.trace.model import CustomerContacts, DepartmentFlows, Familiarity, HandOffChain, JourneyFilter, JourneyPage
 from resolvers.ports import TraceStore
 
 V = TypeVar("V")

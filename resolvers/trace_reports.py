@@ -9,7 +9,9 @@ from typing import Annotated, Any, TypeAlias
 
 import strawberry
 
-from graph import model, path_queries, trace_model
+from graph import model
+from graph.trace import model as trace_model
+from graph.trace import path_queries
 from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStep, Tier

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias, cast
 
 import strawberry
 
-from graph import trace_model
+from graph.trace import model as trace_model
 from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import Channel, DepartmentKind, OrderStep

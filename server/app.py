@@ -41,10 +41,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.schema import apply_schema
-from graph.service_levels import ServiceLevels
 from graph.store import Neo4jGraphStore
+from graph.trace.service_levels import ServiceLevels
 from resolvers.context import Context
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor

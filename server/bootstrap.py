@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 from neo4j import AsyncDriver
 
+from graph.constraints import apply_schema
 from graph.driver import open_driver
 from graph.neo4j_errors import translated
-from graph.schema import apply_schema
 from server import local_neo4j
 from server.settings import Settings
 

@@ -20,10 +20,10 @@ from pydantic_core import ErrorDetails
 
 from demo_company.company import PRESETS, DemoCompany
 from domain.errors import CustomerGraphError
-from graph import files
 from graph.counts import GraphCounts, graph_counts
-from graph.loader import BulkLoader, LoadReport, RawRows
-from graph.rows import ROW_KINDS, RowKind, TypedRows
+from graph.load import files
+from graph.load.loader import BulkLoader, LoadReport, RawRows
+from graph.load.rows import ROW_KINDS, RowKind, TypedRows
 from resolvers.schema import build_schema, export_sdl
 from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j

@@ -1,8 +1,8 @@
 """Sync: pull from live sources what the graph keeps, and upsert it through the bulk loader.
 
-A source that exports row kinds of ``graph.rows`` (customers, orders and their lines,
+A source that exports row kinds of ``graph.load.rows`` (customers, orders and their lines,
 tickets and their hand-offs, identities) is read page by page and each page is written by
-``graph.loader.BulkLoader``, which merges on ids: running a sync twice changes nothing the
+``graph.load.loader.BulkLoader``, which merges on ids: running a sync twice changes nothing the
 second time, and a sync that stopped half-way finishes on the next run. Kinds go in the
 graph's load order across all the sources of one run, so a CRM's new customers exist before
 the ERP's orders and the helpdesk's tickets that point to them. Rows pointing at nodes the
@@ -21,8 +21,8 @@ from pathlib import Path
 
 from neo4j import AsyncDriver
 
-from graph.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
-from graph.rows import ROW_KINDS, RowKind
+from graph.load.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
+from graph.load.rows import ROW_KINDS, RowKind
 from graph.serves import refresh_serves
 from server.bootstrap import connected_graph
 from server.gc_tuning import rare_collections

@@ -17,9 +17,9 @@ import pytest
 from neo4j import AsyncDriver
 
 from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
 from server import local_neo4j
 from server.cli import demo_stream
 

@@ -19,7 +19,8 @@ import strawberry
 from neo4j import AsyncDriver, RoutingControl
 
 from bench.naive import cypher
-from graph import path_queries, trace_queries
+from graph.trace import path_queries
+from graph.trace import queries as trace_queries
 from resolvers.enums import (
     Channel,
     DepartmentKind,

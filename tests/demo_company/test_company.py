@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from demo_company.company import DEMO_NOW, PRESETS, DemoCompany, Preset, identity_key
+from graph.load.rows import ROW_KINDS, ROW_KINDS_BY_NAME
 from graph.model import (
     OPEN_TICKET_STATUSES,
     Channel,
@@ -27,7 +28,6 @@ from graph.model import (
     TicketStatus,
     Tier,
 )
-from graph.rows import ROW_KINDS, ROW_KINDS_BY_NAME
 
 Rows = dict[str, list[dict[str, object]]]
 KIND_NAMES = [kind.name for kind in ROW_KINDS]
@@ -105,7 +105,7 @@ def _digest_in_subprocess(hash_seed: str) -> str:
     script = (
         "import hashlib\n"
         "from demo_company.company import DemoCompany, PRESETS\n"
-        "from graph.rows import ROW_KINDS\n"
+        "from graph.load.rows import ROW_KINDS\n"
         "company = DemoCompany(PRESETS['tiny'])\n"
         "digest = hashlib.sha256()\n"
         "for kind in ROW_KINDS:\n"

@@ -10,7 +10,7 @@ import pytest
 from demo_company.company import DEMO_NOW, PRESETS, DemoCompany
 from demo_systems.erp_data import ErpRows, build_erp
 from demo_systems.records import Helpdesk, build_crm, build_helpdesk, build_hr
-from graph.rows import ROW_KINDS_BY_NAME
+from graph.load.rows import ROW_KINDS_BY_NAME
 
 PRESET, SEED = "tiny", 7
 

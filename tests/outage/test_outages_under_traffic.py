@@ -13,7 +13,7 @@ from neo4j import AsyncDriver
 from demo_company.company import PRESETS, DemoCompany
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.loader import BulkLoader
+from graph.load.loader import BulkLoader
 from server.cli import demo_stream
 from tests.auth_tokens import SECRET_ENV
 from tests.commands import neo4j_variables

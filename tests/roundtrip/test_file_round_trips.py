@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import AsyncDriver
 
-from graph import files
-from graph.loader import BulkLoader
+from graph.load import files
+from graph.load.loader import BulkLoader
 from server.app import create_app, started
 from tests import auth_tokens
 

@@ -7,9 +7,9 @@ import gc
 
 from neo4j import AsyncDriver
 
-import graph.loader
+import graph.load.loader
 from demo_company.company import PRESETS, DemoCompany
-from graph.loader import BulkLoader
+from graph.load.loader import BulkLoader
 from server.cli import demo_stream
 from server.gc_tuning import LOAD_GC_THRESHOLD, rare_collections
 
@@ -38,4 +38,4 @@ async def test_concurrent_loads_run_the_collector_less_often_and_the_last_one_ou
 
 
 def test_the_loader_in_graph_leaves_the_process_wide_threshold_alone() -> None:
-    assert "gc" not in vars(graph.loader)
+    assert "gc" not in vars(graph.load.loader)

@@ -15,8 +15,8 @@ from demo_systems.launcher import DemoFleet, control
 from demo_systems.records import build_crm, build_helpdesk, build_hr
 from domain.errors import SourceUnavailableError
 from graph.counts import graph_counts
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS_BY_NAME
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS_BY_NAME
 from server.settings import Settings
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
 from server.sync import run_sync, sync_source, sync_sources

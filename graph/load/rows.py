@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import LiteralString
 
-from graph import load_queries as q
+from graph.load import queries as q
 from graph.model import (
     Channel,
     DepartmentKind,
@@ -135,16 +135,16 @@ class RowKind:
     write: LiteralString
     # The reference whose nodes a row's write changes (it adds relationships to them). The
     # loader keeps concurrent writers apart on it, so that two transactions do not wait on, or
-    # deadlock over, the same node (see ``graph.loader``). Order lines and steps are split by
+    # deadlock over, the same node (see ``graph.load.loader``). Order lines and steps are split by
     # order, hand-offs by ticket: their statements lock only that node (see
-    # ``graph.load_queries``), so the writers do not wait on the products and employees they
+    # ``graph.load.queries``), so the writers do not wait on the products and employees they
     # share. Interactions are split by customer alone: a new interaction locks neither its
     # customer nor its employee before commit. Splitting them by both at once, in phases with
     # a wait for both writers at the end of each, was no faster on the `bench` and `demo`
     # presets (``bench/load_bench.py``).
     partition: str | None = None
     # Required references sent as a per-batch table of distinct ids, each row giving its id's
-    # position in it (see ``graph.load_queries``): those that many rows of a batch share.
+    # position in it (see ``graph.load.queries``): those that many rows of a batch share.
     tables: tuple[str, ...] = ()
 
     @property

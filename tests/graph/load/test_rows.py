@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.rows import ROW_KINDS_BY_NAME, RowError
+from graph.load.rows import ROW_KINDS_BY_NAME, RowError
 
 STEP = ROW_KINDS_BY_NAME["order_step"]
 

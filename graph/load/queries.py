@@ -1,7 +1,7 @@
 """Cypher that writes the graph, one named statement per row kind.
 
 Every statement takes a batch as ``$rows``, each row a list of values in the order of its
-kind's fields (see ``graph.rows``: a list travels and unpacks faster than a map, whose keys
+kind's fields (see ``graph.load.rows``: a list travels and unpacks faster than a map, whose keys
 would be sent and decoded again for every row), and names the values first. It then does
 two things in one round trip: it writes each row whose referenced nodes exist, and it
 returns, for each row that refers to a node that does not exist, the row's position ``n`` in
@@ -28,7 +28,7 @@ still write it once; rows in one statement see each other's writes, since a ``CA
 subquery runs row by row. With two writers this loaded order lines and steps faster than
 ``MERGE`` (``bench/load_bench.py``).
 
-Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.rows``) and become DateTimes
+Times arrive as ``[epoch seconds, nanoseconds]`` (see ``graph.load.rows``) and become DateTimes
 where they are named, with ``datetime.fromepoch``. Every write is idempotent: nodes are
 merged on ``id``, relationships on their endpoints plus what identifies them (a step, a
 hand-off time), so loading the same rows twice changes nothing. Relationships that have one

@@ -10,11 +10,11 @@ from neo4j import AsyncDriver
 
 from bench.prepared_load import PreparingLoader
 from domain.errors import ConflictError
-from graph import files
 from graph.counts import graph_counts
-from graph.loader import BulkLoader, KindReport, LoadReport
+from graph.load import files
+from graph.load.loader import BulkLoader, KindReport, LoadReport
+from graph.load.rows import ROW_KINDS_BY_NAME, TypedRows
 from graph.neo4j_errors import translated
-from graph.rows import ROW_KINDS_BY_NAME, TypedRows
 
 DATABASE = "neo4j"
 
@@ -451,7 +451,7 @@ async def test_rows_sharing_references_in_a_batch_each_connect_the_nodes_they_na
 async def test_two_transactions_writing_the_same_relationship_leave_one(
     empty_graph: AsyncDriver, kind: str, raw: dict[str, object]
 ) -> None:
-    from graph.loader import _parameters
+    from graph.load.loader import _parameters
 
     await empty_graph.execute_query(
         "CREATE (:Order {id: 'O1'}), (:Product {id: 'P1'}), (:Employee {id: 'E1'}), (:Ticket {id: 'T1'})",

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, LiteralString, Protocol
 
-from graph import path_queries, records, trace_queries
+from graph import from_nodes
 from graph.model import OPEN_TICKET_STATUSES, Channel, DepartmentKind, OrderStep, Tier
 from graph.row_rules import RowScope
-from graph.service_levels import ServiceLevels
-from graph.trace_model import (
+from graph.trace import path_queries
+from graph.trace import queries as trace_queries
+from graph.trace.model import (
     CustomerContacts,
     DemandBucket,
     DemandDimension,
@@ -46,6 +47,7 @@ from graph.trace_model import (
     TicketServiceLevel,
     Touch,
 )
+from graph.trace.service_levels import ServiceLevels
 
 Row = Mapping[str, Any]
 
@@ -121,9 +123,9 @@ class Neo4jTraceStore:
             row["id"]: JourneyPage(
                 [_event(item) for item in row["page"]],
                 row["total"],
-                employees=[records.employee(node) for node in row["employees"]],
-                departments=[records.department(node) for node in row["departments"]],
-                customer=records.customer(row["customer"]),
+                employees=[from_nodes.employee(node) for node in row["employees"]],
+                departments=[from_nodes.department(node) for node in row["departments"]],
+                customer=from_nodes.customer(row["customer"]),
             )
             for row in rows
         }
@@ -290,13 +292,13 @@ def _familiar(item: Row) -> Familiarity:
 
 
 _ENTITY_OF_LABEL: Mapping[str, Callable[[Row], object]] = {
-    "Customer": records.customer,
-    "Employee": records.employee,
-    "Department": records.department,
-    "Order": records.order,
-    "Interaction": records.interaction,
-    "Ticket": records.ticket,
-    "Product": records.product,
+    "Customer": from_nodes.customer,
+    "Employee": from_nodes.employee,
+    "Department": from_nodes.department,
+    "Order": from_nodes.order,
+    "Interaction": from_nodes.interaction,
+    "Ticket": from_nodes.ticket,
+    "Product": from_nodes.product,
 }
 
 

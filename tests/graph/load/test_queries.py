@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from graph import rows
-from graph.rows import ROW_KINDS, RowKind
+from graph.load import rows
+from graph.load.rows import ROW_KINDS, RowKind
 
 # ``row[3] AS name``, or for a time ``datetime.fromepoch(row[3][0], row[3][1]) AS name``, which
 # an optional time wraps in ``CASE WHEN row[3] IS NOT NULL THEN ... END``.

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from neo4j import AsyncDriver
 
-from graph import path_queries
 from graph.model import Tier
-from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from graph.store import Neo4jGraphStore
-from graph.trace_model import JourneyEventKind, JourneyFilter
-from graph.trace_store import Neo4jTraceStore
+from graph.trace import path_queries
+from graph.trace.model import JourneyEventKind, JourneyFilter
+from graph.trace.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
+from graph.trace.store import Neo4jTraceStore
 from tests.trace_world import at, journey_world
 
 HOUR = 3600.0

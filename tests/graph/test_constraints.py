@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neo4j import AsyncDriver
 
-from graph import schema
+from graph import constraints
 
 DATABASE = "neo4j"
 
@@ -15,10 +15,10 @@ async def index_names(driver: AsyncDriver) -> set[str]:
 
 
 async def test_applying_the_schema_again_changes_nothing(driver: AsyncDriver) -> None:
-    await schema.apply_schema(driver, DATABASE)
+    await constraints.apply_schema(driver, DATABASE)
     before = await index_names(driver)
 
-    await schema.apply_schema(driver, DATABASE)
+    await constraints.apply_schema(driver, DATABASE)
 
     assert await index_names(driver) == before
     assert {"customer_id", "interaction_id", "customer_email", "interaction_at"} <= before
@@ -30,6 +30,6 @@ async def test_indexes_no_query_uses_are_dropped_from_databases_that_have_them(d
     )
     assert "customer_name_text" in await index_names(driver)
 
-    await schema.apply_schema(driver, DATABASE)
+    await constraints.apply_schema(driver, DATABASE)
 
     assert "customer_name_text" not in await index_names(driver)

@@ -24,8 +24,8 @@ from typing import Any
 from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import ClientError
 
+from graph.load.rows import Row, RowError, RowKind, TypedRows
 from graph.neo4j_errors import translated
-from graph.rows import Row, RowError, RowKind, TypedRows
 from graph.serves import refresh_serves
 
 # Rows per write transaction: the fastest of the sizes tried side by side on the `bench` preset

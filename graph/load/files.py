@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from graph.loader import RawRows
-from graph.rows import ROW_KINDS, ROW_KINDS_BY_NAME, UNREADABLE, RowKind
+from graph.load.loader import RawRows
+from graph.load.rows import ROW_KINDS, ROW_KINDS_BY_NAME, UNREADABLE, RowKind
 
 SUFFIXES = (".jsonl", ".csv")
 # UTF-8, with or without the byte order mark that spreadsheet programs and some editors put at

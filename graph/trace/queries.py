@@ -6,7 +6,7 @@ in Neo4j: a journey is a ``UNION ALL`` of event kinds sorted once, counted and s
 Optional filters are parameters that are ``null`` when not given, so each query has one text.
 Waits are ``duration.inSeconds(...)`` as float seconds. Reads of row-ruled labels carry the
 marks of ``graph.row_rules``: a trace counts and shows only what the caller may see. Shortest paths live in
-``graph.path_queries`` (their hop bound is part of the pattern text).
+``graph.trace.path_queries`` (their hop bound is part of the pattern text).
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ CALL (employees) {
 RETURN id, employees, departments
 """
 
-# Who knows a customer best, as of $as_of: see graph.trace_store.FamiliarityWeights for the
+# Who knows a customer best, as of $as_of: see graph.trace.store.FamiliarityWeights for the
 # formula. Each contact counts its kind's weight, halved for every $half_life_days of age.
 CUSTOMER_FAMILIARITY: LiteralString = """
 UNWIND $ids AS id
