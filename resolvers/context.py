@@ -20,7 +20,7 @@ from domain.access import Access, Caller
 from domain.budget import RequestBudget
 from graph.row_rules import row_scope
 from graph.trace.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
-from resolvers.live_loaders import LiveLoaders
+from resolvers.live.loaders import LiveLoaders
 from resolvers.loaders import Loaders
 from resolvers.ports import GraphStore, TraceStore
 from resolvers.trace_loaders import TraceLoaders

@@ -17,7 +17,6 @@ import strawberry
 from graph import model
 from graph.reads import Relation
 from resolvers import cost, trace_fields
-from resolvers import live as live_resolvers
 from resolvers.context import Info
 from resolvers.enums import (
     Channel,
@@ -32,22 +31,11 @@ from resolvers.enums import (
     Tier,
 )
 from resolvers.inputs import TimeWindow
-from resolvers.live_types import (
-    CRM_PROFILE,
-    EMPLOYEE_AVAILABILITY,
-    ERP_ACCOUNT,
-    HELPDESK_SUMMARY,
-    ORDER_LIVE,
-    PRODUCT_STOCK,
-    TICKET_LIVE,
-    CrmProfile,
-    EmployeeAvailability,
-    ErpAccount,
-    HelpdeskSummary,
-    OrderLive,
-    ProductStock,
-    TicketLive,
-)
+from resolvers.live import fields as live_fields
+from resolvers.live.crm import CRM_PROFILE, CrmProfile
+from resolvers.live.erp import ERP_ACCOUNT, ORDER_LIVE, PRODUCT_STOCK, ErpAccount, OrderLive, ProductStock
+from resolvers.live.helpdesk import HELPDESK_SUMMARY, TICKET_LIVE, HelpdeskSummary, TicketLive
+from resolvers.live.hr import EMPLOYEE_AVAILABILITY, EmployeeAvailability
 from resolvers.loaders import load_wrapped, now_or_later
 from resolvers.lookahead import customer_relation
 from resolvers.pagination import Connection, connection, forward_window, known_total
@@ -165,7 +153,7 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def crm(self, info: Info) -> CrmProfile | None:
-        return await live_resolvers.by_identity(
+        return await live_fields.by_identity(
             info, CRM_PROFILE, "customer", self.id, SourceSystem.CRM, CrmProfile.from_record
         )
 
@@ -175,7 +163,7 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def erp_account(self, info: Info) -> ErpAccount | None:
-        return await live_resolvers.by_identity(
+        return await live_fields.by_identity(
             info, ERP_ACCOUNT, "customer", self.id, SourceSystem.ERP, ErpAccount.from_record
         )
 
@@ -185,7 +173,7 @@ class Customer:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def helpdesk_summary(self, info: Info) -> HelpdeskSummary | None:
-        return await live_resolvers.by_identity(
+        return await live_fields.by_identity(
             info, HELPDESK_SUMMARY, "customer", self.id, SourceSystem.HELPDESK, HelpdeskSummary.from_record
         )
 
@@ -247,7 +235,7 @@ class Product:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def stock(self, info: Info) -> ProductStock | None:
-        return await live_resolvers.by_graph_id(info, PRODUCT_STOCK, self.id, ProductStock.from_record)
+        return await live_fields.by_graph_id(info, PRODUCT_STOCK, self.id, ProductStock.from_record)
 
 
 @strawberry.type(description="One product on an order.")
@@ -318,7 +306,7 @@ class Order:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> OrderLive | None:
-        return await live_resolvers.by_graph_id(info, ORDER_LIVE, self.id, OrderLive.from_record)
+        return await live_fields.by_graph_id(info, ORDER_LIVE, self.id, OrderLive.from_record)
 
 
 @strawberry.federation.type(keys=["id"], description="A department of the front or back office.")
@@ -432,7 +420,7 @@ class Employee:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def availability(self, info: Info) -> EmployeeAvailability | None:
-        return await live_resolvers.by_identity(
+        return await live_fields.by_identity(
             info, EMPLOYEE_AVAILABILITY, "employee", self.id, SourceSystem.HR, EmployeeAvailability.from_record
         )
 
@@ -541,7 +529,7 @@ class Ticket:
         directives=[cost.weight(cost.LIVE_WEIGHT)],
     )
     async def live(self, info: Info) -> TicketLive | None:
-        return await live_resolvers.by_graph_id(info, TICKET_LIVE, self.id, TicketLive.from_record)
+        return await live_fields.by_graph_id(info, TICKET_LIVE, self.id, TicketLive.from_record)
 
 
 def _now(value: T | Awaitable[T]) -> T:

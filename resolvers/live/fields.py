@@ -19,8 +19,8 @@ from typing import Literal, TypeVar
 
 from graph.model import SourceSystem
 from resolvers.context import Info
-from resolvers.live_loaders import LiveNeed
-from resolvers.live_types import LiveRecord
+from resolvers.live.loaders import LiveNeed
+from resolvers.live.record import LiveRecord
 
 W = TypeVar("W")
 Owner = Literal["customer", "employee"]
