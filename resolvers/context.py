@@ -23,7 +23,7 @@ from graph.trace.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
 from resolvers.live.loaders import LiveLoaders
 from resolvers.loaders import Loaders
 from resolvers.ports import GraphStore, TraceStore
-from resolvers.trace_loaders import TraceLoaders
+from resolvers.trace.loaders import TraceLoaders
 from sources.port import Source
 
 

@@ -10,7 +10,7 @@ import strawberry
 from domain.errors import BadUserInputError
 from graph import model
 from graph.reads import Entity
-from resolvers import cost, trace_fields
+from resolvers import cost
 from resolvers.access import ensure_filterable
 from resolvers.context import Info
 from resolvers.errors import found
@@ -34,6 +34,7 @@ from resolvers.inputs import (
 )
 from resolvers.lookahead import customer_pages_asked, journey_page_asked
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, window
+from resolvers.trace import fields as trace_fields
 from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from resolvers.errors import is_public, masked
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
-from resolvers.trace import TraceQuery
+from resolvers.trace.query import TraceQuery
 
 # The entities by id and as lists, and the traces through them, under one root.
 Query = merge_types("Query", (EntityQuery, TraceQuery))

@@ -16,7 +16,7 @@ import strawberry
 
 from graph import model
 from graph.reads import Relation
-from resolvers import cost, trace_fields
+from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import (
     Channel,
@@ -39,8 +39,9 @@ from resolvers.live.hr import EMPLOYEE_AVAILABILITY, EmployeeAvailability
 from resolvers.loaders import load_wrapped, now_or_later
 from resolvers.lookahead import customer_relation
 from resolvers.pagination import Connection, connection, forward_window, known_total
-from resolvers.trace_fields import JourneyFilterInput
-from resolvers.trace_types import (
+from resolvers.trace import fields as trace_fields
+from resolvers.trace.fields import JourneyFilterInput
+from resolvers.trace.types import (
     CustomerContacts,
     CustomerExpert,
     DepartmentFlow,

@@ -33,8 +33,8 @@ from resolvers.enums import (
     Tier,
 )
 from resolvers.pagination import Connection, connection, forward_window, known_total
-from resolvers.trace_reports import EntityKind, EntityRef, PathDirection, RelationshipType
-from resolvers.trace_types import JourneyEventKind
+from resolvers.trace.reports import EntityKind, EntityRef, PathDirection, RelationshipType
+from resolvers.trace.types import JourneyEventKind
 
 NESTED_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20

@@ -19,8 +19,8 @@ from graph.trace import model as trace_model
 from resolvers.context import Info
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import Connection, connection, forward_window, known_total
-from resolvers.trace_loaders import JourneyKey
-from resolvers.trace_types import (
+from resolvers.trace.loaders import JourneyKey
+from resolvers.trace.types import (
     CustomerContacts,
     CustomerExpert,
     DepartmentFlow,

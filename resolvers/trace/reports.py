@@ -16,7 +16,7 @@ from resolvers import cost
 from resolvers.context import Info
 from resolvers.enums import OrderStep, Tier
 from resolvers.loaders import load_wrapped
-from resolvers.trace_types import department_by_id, employee_by_id
+from resolvers.trace.types import department_by_id, employee_by_id
 from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 strawberry.enum(

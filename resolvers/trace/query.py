@@ -17,15 +17,16 @@ import strawberry
 from domain.errors import BadUserInputError, NotFoundError
 from graph.trace import model as trace_model
 from graph.trace import path_queries
-from resolvers import cost, trace_fields
+from resolvers import cost
 from resolvers.access import ensure_groupable
 from resolvers.context import Info
 from resolvers.enums import Tier
 from resolvers.errors import found
 from resolvers.inputs import TimeWindow
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, forward_window, known_total
-from resolvers.trace_fields import JourneyFilterInput, as_of_or_now
-from resolvers.trace_reports import (
+from resolvers.trace import fields as trace_fields
+from resolvers.trace.fields import JourneyFilterInput, as_of_or_now
+from resolvers.trace.reports import (
     DemandBucket,
     DemandDimension,
     EntityRef,
@@ -34,7 +35,7 @@ from resolvers.trace_reports import (
     ServiceLevelState,
     TicketServiceLevel,
 )
-from resolvers.trace_types import CustomerContacts, CustomerExpert, DepartmentFlow, HandOffChain, JourneyEvent
+from resolvers.trace.types import CustomerContacts, CustomerExpert, DepartmentFlow, HandOffChain, JourneyEvent
 
 T = TypeVar("T")
 
