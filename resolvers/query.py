@@ -13,6 +13,14 @@ from graph.reads import Entity
 from resolvers import cost
 from resolvers.access import ensure_filterable
 from resolvers.context import Info
+from resolvers.entities.customer import Customer
+from resolvers.entities.department import Department
+from resolvers.entities.employee import Employee
+from resolvers.entities.interaction import Interaction
+from resolvers.entities.order import Order
+from resolvers.entities.paging import NESTED_PAGE_SIZE
+from resolvers.entities.product import Product
+from resolvers.entities.ticket import Ticket
 from resolvers.errors import found
 from resolvers.inputs import (
     CustomerFilter,
@@ -35,7 +43,6 @@ from resolvers.inputs import (
 from resolvers.lookahead import customer_pages_asked, journey_page_asked
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, window
 from resolvers.trace import fields as trace_fields
-from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 T = TypeVar("T")
 

@@ -8,9 +8,9 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from resolvers.entities import FederatedSchema
 from resolvers.errors import is_public, masked
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
+from resolvers.federation import FederatedSchema
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.trace.query import TraceQuery

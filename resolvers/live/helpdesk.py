@@ -15,9 +15,9 @@ from resolvers.live.record import LIVE, LiveRecord
 from resolvers.loaders import load_wrapped
 
 if TYPE_CHECKING:
-    from resolvers.types import Employee
+    from resolvers.entities.employee import Employee
 
-LazyEmployee = Annotated["Employee", strawberry.lazy("resolvers.types")]
+LazyEmployee = Annotated["Employee", strawberry.lazy("resolvers.entities.employee")]
 
 
 TICKET_LIVE = need(
@@ -50,7 +50,7 @@ class TicketLive:
 
     @strawberry.field(description="Who holds the ticket now, as the helpdesk says (the graph's employee).")
     async def assignee(self, info: Info) -> LazyEmployee | None:
-        from resolvers.types import Employee
+        from resolvers.entities.employee import Employee
 
         if self.assignee_id is None:
             return None

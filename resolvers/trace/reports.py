@@ -14,10 +14,16 @@ from graph.trace import model as trace_model
 from graph.trace import path_queries
 from resolvers import cost
 from resolvers.context import Info
+from resolvers.entities.customer import Customer
+from resolvers.entities.department import Department
+from resolvers.entities.employee import Employee
+from resolvers.entities.interaction import Interaction
+from resolvers.entities.order import Order
+from resolvers.entities.product import Product
+from resolvers.entities.ticket import Ticket
 from resolvers.enums import OrderStep, Tier
 from resolvers.loaders import load_wrapped
 from resolvers.trace.types import department_by_id, employee_by_id
-from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
 
 strawberry.enum(
     trace_model.ServiceLevelState,

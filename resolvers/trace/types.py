@@ -1,6 +1,6 @@
 """GraphQL types of the traces that hang off entities: journeys, contacts, hand-off chains, flows.
 
-These types point back at the entities of ``resolvers.types`` (which in turn offers them as
+These types point back at the entities of ``resolvers.entities`` (which in turn offers them as
 fields of Customer, Ticket and Department), so the entity types are referenced lazily and
 looked up through the request's DataLoaders: a list of events costs one statement per kind
 of entity it names, however long it is.
@@ -20,13 +20,17 @@ from resolvers.enums import Channel, DepartmentKind, OrderStep
 from resolvers.loaders import load_wrapped, peek
 
 if TYPE_CHECKING:
-    from resolvers.types import Department, Employee, Interaction, Order, Ticket
+    from resolvers.entities.department import Department
+    from resolvers.entities.employee import Employee
+    from resolvers.entities.interaction import Interaction
+    from resolvers.entities.order import Order
+    from resolvers.entities.ticket import Ticket
 
-LazyEmployee = Annotated["Employee", strawberry.lazy("resolvers.types")]
-LazyDepartment = Annotated["Department", strawberry.lazy("resolvers.types")]
-LazyOrder = Annotated["Order", strawberry.lazy("resolvers.types")]
-LazyTicket = Annotated["Ticket", strawberry.lazy("resolvers.types")]
-LazyInteraction = Annotated["Interaction", strawberry.lazy("resolvers.types")]
+LazyEmployee = Annotated["Employee", strawberry.lazy("resolvers.entities.employee")]
+LazyDepartment = Annotated["Department", strawberry.lazy("resolvers.entities.department")]
+LazyOrder = Annotated["Order", strawberry.lazy("resolvers.entities.order")]
+LazyTicket = Annotated["Ticket", strawberry.lazy("resolvers.entities.ticket")]
+LazyInteraction = Annotated["Interaction", strawberry.lazy("resolvers.entities.interaction")]
 
 strawberry.enum(trace_model.JourneyEventKind, description="What happened on a customer's journey, in tie order.")
 JourneyEventKind: TypeAlias = trace_model.JourneyEventKind
@@ -34,14 +38,14 @@ JourneyEventKind: TypeAlias = trace_model.JourneyEventKind
 
 async def employee_by_id(info: Info, employee_id: str | None) -> Employee | None:
     """The employee of the id, through the request's loader; the one way every type reads one."""
-    from resolvers.types import Employee
+    from resolvers.entities.employee import Employee
 
     return await load_wrapped(info.context.loaders.employee, employee_id, Employee.from_record)
 
 
 async def department_by_id(info: Info, department_id: str | None) -> Department | None:
     """The department of the id, through the request's loader."""
-    from resolvers.types import Department
+    from resolvers.entities.department import Department
 
     return await load_wrapped(info.context.loaders.department, department_id, Department.from_record)
 
@@ -75,7 +79,7 @@ class JourneyEvent:
     @strawberry.field(description="Who handled the step, had the interaction, got or closed the ticket.")
     def employee(self, info: Info) -> LazyEmployee | None:
         # At once when the journey read its people along (the usual case), else awaited.
-        from resolvers.types import Employee
+        from resolvers.entities.employee import Employee
 
         employee_id = self.record.employee_id
         if employee_id is None:
@@ -87,7 +91,7 @@ class JourneyEvent:
 
     @strawberry.field(description="The employee's department.")
     def department(self, info: Info) -> LazyDepartment | None:
-        from resolvers.types import Department
+        from resolvers.entities.department import Department
 
         department_id = self.record.department_id
         if department_id is None:
@@ -110,19 +114,19 @@ class JourneyEvent:
 
     @strawberry.field
     async def order(self, info: Info) -> LazyOrder | None:
-        from resolvers.types import Order
+        from resolvers.entities.order import Order
 
         return await load_wrapped(info.context.loaders.order, self.record.order_id, Order.from_record)
 
     @strawberry.field
     async def ticket(self, info: Info) -> LazyTicket | None:
-        from resolvers.types import Ticket
+        from resolvers.entities.ticket import Ticket
 
         return await load_wrapped(info.context.loaders.ticket, self.record.ticket_id, Ticket.from_record)
 
     @strawberry.field
     async def interaction(self, info: Info) -> LazyInteraction | None:
-        from resolvers.types import Interaction
+        from resolvers.entities.interaction import Interaction
 
         return await load_wrapped(info.context.loaders.interaction, self.record.interaction_id, Interaction.from_record)
 
