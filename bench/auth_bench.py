@@ -49,7 +49,7 @@ from jwt.algorithms import RSAAlgorithm
 from bench.bench_graph import ensure_bench_graph
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
-from demo_company.company import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from graph.constraints import apply_schema
 from graph.driver import open_driver
 from graph.load.loader import BulkLoader
@@ -62,7 +62,6 @@ from server.auth.config import signing_key
 from server.auth.keys import StaticKeys
 from server.auth.middleware import Authenticator
 from server.auth.tokens import SigningKey, TokenRules, TokenVerifier, mint_token
-from server.cli import demo_stream
 from server.settings import PROJECT_ROOT, Settings
 
 RESULTS = Path(__file__).parent / "results"

@@ -13,7 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from demo_company.company import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from graph.constraints import apply_schema
 from graph.counts import graph_counts
 from graph.driver import open_driver
@@ -21,7 +21,6 @@ from graph.load.loader import BulkLoader
 from graph.load.rows import ROW_KINDS
 from graph.serves import refresh_serves
 from server import local_neo4j
-from server.cli import demo_stream
 from server.gc_tuning import rare_collections
 from server.progress import LoadProgress, format_report
 from server.settings import PROJECT_ROOT

@@ -30,13 +30,12 @@ from pathlib import Path
 
 from bench.load import process_cpu_seconds
 from bench.prepared_load import PreparedLoad, PreparingLoader
-from demo_company.company import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from graph.constraints import apply_schema
 from graph.driver import open_driver
 from graph.load.loader import DEFAULT_BATCH_SIZE
 from graph.load.rows import ROW_KINDS
 from server import local_neo4j
-from server.cli import demo_stream
 from server.gc_tuning import rare_collections
 from server.progress import LoadProgress, format_report
 

@@ -40,7 +40,7 @@ from demo_company.draws import Timeline
 from demo_company.orders import Orders
 from demo_company.org import SEGMENTS, TIERS, Catalogue, Customers, Organisation, World
 from demo_company.service import Interactions, Tickets
-from graph.load.rows import ROW_KINDS_BY_NAME
+from graph.load.rows import ROW_KINDS, ROW_KINDS_BY_NAME, RowKind, TypedRows
 from graph.load.rows import Row as TypedRow
 from graph.model import FRONT_OFFICE_FUNCTIONS, DepartmentKind, Function, SourceSystem
 
@@ -290,3 +290,9 @@ class DemoCompany:
             if person.id in service:
                 key = EMPLOYEE_KEYS[SourceSystem.HELPDESK].format(number)
                 yield {"owner_id": person.id, "system": SourceSystem.HELPDESK.value, "key": key}
+
+
+def demo_stream(company: DemoCompany) -> Iterator[tuple[RowKind, TypedRows]]:
+    """Every kind of the company, in load order, as the loader's typed rows."""
+    for kind in ROW_KINDS:
+        yield kind, TypedRows(f"demo:{kind.name}", company.typed_rows(kind.name))

@@ -8,9 +8,8 @@ import gc
 from neo4j import AsyncDriver
 
 import graph.load.loader
-from demo_company.company import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from graph.load.loader import BulkLoader
-from server.cli import demo_stream
 from server.gc_tuning import LOAD_GC_THRESHOLD, rare_collections
 
 

@@ -251,8 +251,7 @@ class Interrupted(Exception):
 
 
 def tiny_stream():
-    from demo_company.company import PRESETS, DemoCompany
-    from server.cli import demo_stream
+    from demo_company.company import PRESETS, DemoCompany, demo_stream
 
     return demo_stream(DemoCompany(PRESETS["tiny"], 11))
 
@@ -427,8 +426,7 @@ TABLED_KINDS = {
 
 
 async def test_rows_sharing_references_in_a_batch_each_connect_the_nodes_they_name(empty_graph: AsyncDriver) -> None:
-    from demo_company.company import PRESETS, DemoCompany
-    from server.cli import demo_stream
+    from demo_company.company import PRESETS, DemoCompany, demo_stream
 
     company = DemoCompany(PRESETS["tiny"], 11)
     await BulkLoader(empty_graph, DATABASE, batch_size=60).load(demo_stream(company))
