@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from demo_company.company import DEMO_NOW, PRESETS, DemoCompany, identity_key
-from demo_systems.records import Row, rng_for
+from demo_systems.directory_records import Row, rng_for
 from graph.model import OrderStatus, SourceSystem
 
 CARRIERS = ("DHL Express", "UPS", "FedEx", "DB Schenker", "Kuehne+Nagel")

@@ -17,9 +17,9 @@ from functools import cache
 
 import httpx
 
+from sources.answers import MalformedAnswerError
 from sources.config import Resilience
 from sources.guarded import SourceCallError
-from sources.records import MalformedAnswerError
 
 
 @cache

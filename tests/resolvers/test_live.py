@@ -16,8 +16,8 @@ import pytest
 from neo4j import AsyncDriver
 from strawberry.types import ExecutionResult
 
+from demo_systems.directory_records import build_crm, build_helpdesk, build_hr, customer_summaries
 from demo_systems.erp_data import build_erp
-from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
 from domain.access import Access, Caller
 from graph.demo_callers import demo_callers
 from graph.store import Neo4jGraphStore

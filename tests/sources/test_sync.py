@@ -10,9 +10,9 @@ from neo4j import AsyncDriver
 from pydantic import SecretStr
 
 from demo_company.company import PRESETS, DemoCompany
+from demo_systems.directory_records import build_crm, build_helpdesk, build_hr
 from demo_systems.erp_data import build_erp
 from demo_systems.launcher import DemoFleet, control
-from demo_systems.records import build_crm, build_helpdesk, build_hr
 from domain.errors import SourceUnavailableError
 from graph.counts import graph_counts
 from graph.load.loader import BulkLoader

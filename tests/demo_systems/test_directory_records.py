@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from demo_company.company import DEMO_NOW, PRESETS, DemoCompany
+from demo_systems.directory_records import Helpdesk, build_crm, build_helpdesk, build_hr
 from demo_systems.erp_data import ErpRows, build_erp
-from demo_systems.records import Helpdesk, build_crm, build_helpdesk, build_hr
 from graph.load.rows import ROW_KINDS_BY_NAME
 
 PRESET, SEED = "tiny", 7

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from sources.answers import MalformedAnswerError, RecordShape, cursor_at, items_at, records_by_key
 from sources.config import FieldSpec
-from sources.records import MalformedAnswerError, RecordShape, cursor_at, items_at, records_by_key
 
 SHAPE = RecordShape.of(
     {
