@@ -28,7 +28,7 @@ from server.app import persisted_queries_for
 from server.auth.config import AuthConfigError, claim_names, signing_key, token_verifier
 from server.auth.dev_keys import DevKeyError
 from server.auth.tokens import mint_token
-from server.bootstrap import ensure_neo4j
+from server.graph_connection import ensure_neo4j
 from server.loading import export_demo, format_counts, load_demo, load_files, show_counts
 from server.playground import EXAMPLE_QUERIES
 from server.policy_config import PolicyError, load_policy

@@ -1,7 +1,7 @@
 """Loading the graph from the command line: the demo company or files, with progress, and counts.
 
 The CLI (``server/cli.py``) parses the arguments and calls these; each opens the graph at the
-URI it is given (``server.bootstrap.connected_graph``), runs the bulk loader with the cycle
+URI it is given (``server.graph_connection.connected_graph``), runs the bulk loader with the cycle
 collector tuned for a load (``server.gc_tuning``) and closes its progress display however the
 load ends.
 """
@@ -17,8 +17,8 @@ from graph.counts import GraphCounts, graph_counts
 from graph.load import files
 from graph.load.loader import BulkLoader, LoadReport, RawRows
 from graph.load.rows import ROW_KINDS, RowKind
-from server.bootstrap import connected_graph
 from server.gc_tuning import rare_collections
+from server.graph_connection import connected_graph
 from server.progress import LoadProgress, TotalProgress
 from server.settings import Settings
 

@@ -1,4 +1,4 @@
-"""The served application, wired for real use: the API, the offline playground, the settings.
+"""The ASGI entry point of the workers (``server.main:app``): the API, the playground, the settings.
 
 ``uvicorn --factory server.main:app`` runs it with settings from the environment (as many
 workers as you like: the app is stateless). ``customer-graph serve`` runs the same app after

@@ -24,8 +24,8 @@ from neo4j import AsyncDriver
 from graph.load.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
 from graph.load.rows import ROW_KINDS, RowKind
 from graph.serves import refresh_serves
-from server.bootstrap import connected_graph
 from server.gc_tuning import rare_collections
+from server.graph_connection import connected_graph
 from server.progress import LoadProgress
 from server.settings import Settings
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
