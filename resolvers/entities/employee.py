@@ -95,7 +95,7 @@ class Employee:
 
 
 def employee_now(info: Info, employee_id: str | None) -> Employee | None:
-    """As ``trace_types.employee_by_id``, at once when the employee was read ahead (see ``now_or_later``)."""
+    """As ``resolvers.trace.types.employee_by_id``, at once when the employee was read ahead (see ``now_or_later``)."""
     if employee_id is None:
         return None
     return at_once(now_or_later(info.context.loaders.employee, employee_id, employee_or_none))
