@@ -41,6 +41,7 @@ from bench.load import Stats, measure, process_cpu_seconds
 from bench.systems import BASELINE, LABELS, NAIVE, OURS, PEER, PEER_DIR, RAW, Server, prepare_peers, start_servers
 from graph.counts import graph_counts
 from graph.driver import open_driver
+from graph.row_rules import UNRESTRICTED
 from server import local_neo4j
 from server.settings import PROJECT_ROOT
 
@@ -81,7 +82,10 @@ async def _check(
     for sample in workload.samples[:CHECK_SAMPLES]:
         answers: dict[str, Any] = {}
         records, _, _ = await driver.execute_query(
-            workload.cypher, workload.cypher_parameters(sample), database_="neo4j", routing_=RoutingControl.READ
+            UNRESTRICTED.compile(workload.cypher),
+            workload.cypher_parameters(sample),
+            database_="neo4j",
+            routing_=RoutingControl.READ,
         )
         answers[RAW] = workload.canonical_raw(records) if records else None
         for system in systems:
@@ -199,7 +203,7 @@ async def _measure(
         async def call(sample: Any) -> None:
             # The cheapest way through the driver: an auto-commit read, records fully fetched.
             async with driver.session(database="neo4j", default_access_mode=READ_ACCESS) as session:
-                result = await session.run(workload.cypher, workload.cypher_parameters(sample))
+                result = await session.run(UNRESTRICTED.compile(workload.cypher), workload.cypher_parameters(sample))
                 await result.fetch(1_000_000)
 
     else:
