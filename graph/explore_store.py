@@ -73,18 +73,22 @@ class Neo4jExploreStore:
 
     async def search(self, text: str, labels: Sequence[str], first: int) -> list[SearchHit]:
         """Entities of ``labels`` whose id, name or subject has words starting with each word of
-        ``text``, best match first, at most ``first``; nothing when ``text`` holds no word."""
+        ``text``, best match first, at most ``first``; nothing when ``text`` holds no word.
+
+        The best ``SEARCH_SCAN`` index hits are read first; when the caller may see fewer than
+        ``first`` of them and the index has more, the search runs once more over the best
+        ``SEARCH_WIDE_SCAN``: a caller who sees a small share of the matches still gets them,
+        and no search reads more than the two bounds together."""
         terms = explore_queries.lucene_query(text)
         if terms is None or not labels:
             return []
-        rows = await self._store.read(
-            explore_queries.SEARCH,
-            terms=terms,
-            labels=list(labels),
-            scan=explore_queries.SEARCH_SCAN,
-            first=first,
-        )
-        return [SearchHit(float(row["score"]), _node(row["hit"])) for row in rows]
+        for scan in (explore_queries.SEARCH_SCAN, explore_queries.SEARCH_WIDE_SCAN):
+            (row,) = await self._store.read(
+                explore_queries.SEARCH, terms=terms, labels=list(labels), scan=scan, first=first
+            )
+            if len(row["hits"]) >= first or row["scanned"] < scan:
+                break  # enough, or the index has no more
+        return [SearchHit(float(found["score"]), _node(found["hit"])) for found in row["hits"]]
 
     async def neighbourhood(
         self, kind: str, id: str, rel_types: Sequence[str], first: int, edges: int

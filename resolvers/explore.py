@@ -3,7 +3,7 @@
 Merged into ``Query`` by ``resolvers.schema``. Both read through the request's store, so the
 caller's row rules are in their Cypher (a hidden entity is never a hit, a neighbour or a
 centre: a hidden centre answers exactly as a missing one). Both are bounded: ``first`` has a
-ceiling, the search reads at most ``SEARCH_SCAN`` index hits, a neighbourhood at most
+ceiling, the search reads at most ``SEARCH_SCAN`` then ``SEARCH_WIDE_SCAN`` index hits, a neighbourhood at most
 ``MAX_NEIGHBOURS`` nodes and four relationships per node.
 
 A search compares what the user typed with names, subjects and ids: it is a filter, and a
@@ -36,7 +36,7 @@ MAX_SEARCH_HITS = 50
 DEFAULT_NEIGHBOURS = 50
 MAX_NEIGHBOURS = 1_000
 EDGES_PER_NODE = 4
-SEARCH_WEIGHT = 300  # one full-text query and the row rules of up to SEARCH_SCAN hits
+SEARCH_WEIGHT = 300  # a full-text query or two and the row rules of their hits
 NEIGHBOURHOOD_WEIGHT = 500  # one statement: the neighbours and the relationships among them
 
 _NODE_TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -169,6 +169,7 @@ class ExploreQuery:
             cost.list_size(DEFAULT_NEIGHBOURS, ["first"], ["nodes", "relationships"]),
             cost.weight(NEIGHBOURHOOD_WEIGHT),
         ],
+        metadata={cost.MAX_SIZE: MAX_NEIGHBOURS},
     )
     async def neighbourhood(
         self,
