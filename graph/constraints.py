@@ -11,6 +11,7 @@ from typing import LiteralString
 
 from neo4j import AsyncDriver
 
+from graph.explore_queries import CREATE_SEARCH_INDEX
 from graph.neo4j_errors import translated
 
 LABELS: tuple[LiteralString, ...] = (
@@ -59,6 +60,8 @@ INDEXES: tuple[LiteralString, ...] = (
     "CREATE INDEX serves_by_name IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.name, s.cid)",
     "CREATE INDEX serves_by_since IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.since, s.cid)",
     "CREATE INDEX serves_by_id IF NOT EXISTS FOR ()-[s:SERVES]-() ON (s.scope, s.cid)",
+    # The explorer's search by words of a name, a subject or an id (graph.explore_queries).
+    CREATE_SEARCH_INDEX,
 )
 
 # Indexes earlier versions made that no query can use: the name filters compare

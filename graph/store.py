@@ -25,6 +25,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from domain.budget import RequestBudget
 from graph import from_nodes, listing, queries
+from graph.explore_store import Neo4jExploreStore
 from graph.from_nodes import Convert
 from graph.model import (
     Customer,
@@ -71,6 +72,10 @@ class Neo4jGraphStore:
     def seeing(self, scope: RowScope, caller_id: str | None) -> Neo4jGraphStore:
         """This store reading only the rows ``scope`` lets the caller (an employee id, if any) see."""
         return Neo4jGraphStore(self._driver, self._database, self._budget, scope, caller_id)
+
+    def explore(self) -> Neo4jExploreStore:
+        """The explorer's adapter over this store (search, neighbourhood), under the same rules."""
+        return Neo4jExploreStore(self)
 
     def traces(self) -> Neo4jTraceStore:
         """The trace adapter over this store: its statements under the same budget and row rules."""

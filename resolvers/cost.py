@@ -11,8 +11,9 @@ SDL (``@cost`` and ``@listSize``), so a gateway in front reads the same budget f
   that makes Neo4j scan a large label rather than walk an index);
 - a list multiplies the cost of one of its items by its size: the value of its slicing
   argument (``first``, ``last``) when given, capped at the page cap, or else its
-  ``assumedSize``; a connection passes that size on to its ``sizedFields`` (``edges`` and
-  ``nodes``);
+  ``assumedSize`` (a field whose resolver accepts more than the page cap says so in its
+  metadata, ``MAX_SIZE``, and is capped there instead); a connection passes that size on to
+  its ``sizedFields`` (``edges`` and ``nodes``);
 - the fields of a selection set add up; fields merged under one response name count once,
   and a fragment spread twice in one selection set counts once, as graphql-core runs them;
   on a union or an interface, an item costs its common fields and the most expensive of the
@@ -32,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from graphql import (
@@ -105,6 +106,11 @@ SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 10_000, "
 SMALL_SCAN_WEIGHT = 100  # products, employees, departments: a few thousand nodes
 
 
+# Key of a strawberry field's ``metadata``: the most a slicing argument of this field may ask
+# for, when the resolver accepts more than the page cap (the estimate caps sizes there).
+MAX_SIZE: Final = "customer_graph.cost.max_size"
+
+
 def weight(value: int) -> Cost:
     """``@cost(weight: value)``: what one of the field's items costs, instead of 1 for an object."""
     return Cost(weight=value)
@@ -142,6 +148,7 @@ class FieldCost:
     slicing_arguments: tuple[str, ...] = ()
     sized_fields: tuple[str, ...] = ()
     argument_weights: tuple[tuple[str, int], ...] = ()
+    max_size: int | None = None  # the field's own ceiling on a slicing argument, if above the page cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +187,9 @@ class CostModel:
                 )
                 if arguments:
                     found = dataclasses.replace(found or FieldCost(), argument_weights=arguments)
+                ceiling: object = dict(definition.metadata or {}).get(MAX_SIZE)
+                if isinstance(ceiling, int):
+                    found = dataclasses.replace(found or FieldCost(), max_size=ceiling)
                 if found is not None:
                     fields[(type_name, name)] = found
         return cls(schema, fields, max_list_size)
@@ -338,7 +348,7 @@ class _Walk:
         given = [self._int_argument(node, argument) for argument in spec.slicing_arguments]
         sizes = [value for value in given if value is not None]
         if sizes:
-            return max(0, min(max(sizes), self.model.max_list_size))
+            return max(0, min(max(sizes), max(self.model.max_list_size, spec.max_size or 0)))
         return spec.assumed_size
 
     def _argument(self, node: FieldNode, name: str) -> object:

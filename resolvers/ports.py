@@ -1,14 +1,15 @@
 """The ports the resolvers read the graph through: what they need, in batch terms.
 
-``GraphStore`` is every read the DataLoaders and root fields make of the customer graph, and
+``GraphStore`` is every read the DataLoaders and root fields make of the customer graph,
 ``TraceStore`` the trace questions (journeys, contacts, paths, hand-off chains, flows, service
-levels, demand). Both are shaped for DataLoaders: a batch of ids in, answers in the same order,
-``None`` or an empty list where nothing exists. The resolvers know only these Protocols; the
-composition root (``server/app.py``) picks the adapters, ``graph.store.Neo4jGraphStore`` and
-the ``graph.trace.store.Neo4jTraceStore`` it brings (``traces()``), which satisfy them
-structurally. A store is narrowed per request: ``within`` bounds its statements by the
-request's budget, ``seeing`` applies the caller's row rules to every statement it sends, and
-the trace store it gives reads under both.
+levels, demand) and ``ExploreStore`` the explorer's search and neighbourhood. They are shaped
+for DataLoaders: a batch of ids in, answers in the same order, ``None`` or an empty list where
+nothing exists. The resolvers know only these Protocols; the composition root
+(``server/app.py``) picks the adapters, ``graph.store.Neo4jGraphStore`` and the trace and
+explore adapters it brings (``traces()``, ``explore()``), which satisfy them structurally. A
+store is narrowed per request: ``within`` bounds its statements by the request's budget,
+``seeing`` applies the caller's row rules to every statement it sends, and the stores it gives
+read under both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from domain.budget import RequestBudget
+from graph.explore_store import Neighbourhood, SearchHit
 from graph.model import (
     Customer,
     Department,
@@ -91,6 +93,16 @@ class TraceStore(Protocol):
     ) -> list[DemandBucket]: ...
 
 
+class ExploreStore(Protocol):
+    """The explorer's reads: words to entities, and an entity's neighbourhood."""
+
+    async def search(self, text: str, labels: Sequence[str], first: int) -> list[SearchHit]: ...
+
+    async def neighbourhood(
+        self, kind: str, id: str, rel_types: Sequence[str], first: int, edges: int
+    ) -> Neighbourhood | None: ...
+
+
 class GraphStore(Protocol):
     """Batched reads of the customer graph, and the narrowing of a store to one request."""
 
@@ -99,6 +111,8 @@ class GraphStore(Protocol):
     def seeing(self, scope: RowScope, caller_id: str | None) -> GraphStore: ...
 
     def traces(self) -> TraceStore: ...
+
+    def explore(self) -> ExploreStore: ...
 
     async def customers_and_owners(self, ids: Sequence[str]) -> tuple[list[Customer | None], Related]: ...
 

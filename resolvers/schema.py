@@ -10,13 +10,14 @@ from strawberry.tools import merge_types
 
 from resolvers.errors import is_public, masked
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
+from resolvers.explore import ExploreQuery
 from resolvers.federation import FederatedSchema
 from resolvers.query import Query as EntityQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.trace.query import TraceQuery
 
-# The entities by id and as lists, and the traces through them, under one root.
-Query = merge_types("Query", (EntityQuery, TraceQuery))
+# The entities by id and as lists, the traces through them and the explorer's reads, under one root.
+Query = merge_types("Query", (EntityQuery, TraceQuery, ExploreQuery))
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -2,7 +2,9 @@
 # Sets up everything a run or the tests need, on a fresh machine or an existing checkout:
 #   - a Python virtualenv (.venv) with the project and its dev tools, pinned in pyproject.toml
 #   - the embedded Neo4j launcher, built with Maven from Maven Central
-#   - the offline GraphiQL assets, installed with npm from the committed lock
+#   - the offline GraphiQL assets and the explorer's drawing libraries, installed with npm from
+#     the committed locks
+#   - Debian's chromium and chromium-driver, for the explorer's browser tests (apt-get, as root)
 # Each step is skipped quickly when it is already done.
 set -euo pipefail
 
@@ -38,6 +40,8 @@ fi
 .venv/bin/python -c "from server.local_neo4j import build_launcher; build_launcher()"
 
 bash scripts/install_playground.sh
+bash scripts/install_explorer.sh
+bash scripts/install_chromium.sh
 bash scripts/install_federation_harness.sh
 bash scripts/install_apollo_client.sh
 say "ready"

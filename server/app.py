@@ -19,7 +19,7 @@ Every request but the health routes and the playground's page and assets is auth
 roles may not read is refused before it runs. A policy that does not fit the schema stops
 ``create_app`` with a ``PolicyError``, settings that give no usable way to verify tokens with an
 ``AuthConfigError``. ``playground`` renders the page from the playground's identities (a token
-per role, only with development keys).
+per role, only with development keys); ``explorer`` renders ``/explore`` from the same.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -135,6 +135,7 @@ class _Wiring:
     sources: Mapping[str, Source] | None
     environ: Mapping[str, str]
     playground: Callable[[Sequence[Mapping[str, str]]], str] | None
+    explorer: Callable[[Sequence[Mapping[str, str]]], str] | None
 
     @asynccontextmanager
     async def lifespan(self, _: Starlette) -> AsyncIterator[dict[str, Services]]:
@@ -171,6 +172,15 @@ class _Wiring:
         assert self.playground is not None
         services = services_of(request)
         return self.playground(await self.access.playground_identities(services.store if services else None))
+
+    async def explore(self, request: Request) -> Response:
+        # The explorer's page (server/explorer.py), with the playground's tokens.
+        if self.explorer is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        services = services_of(request)
+        # With development keys the page carries tokens: no cache keeps a copy.
+        body = self.explorer(await self.access.playground_identities(services.store if services else None))
+        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 
 async def healthz(_: Request) -> Response:
@@ -235,17 +245,21 @@ def create_app(
     sources: Mapping[str, Source] | None = None,
     environ: Mapping[str, str] | None = None,
     playground: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
+    explorer: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     schema = build_schema()
     wiring = _Wiring(
         settings=settings,
-        access=AccessControl(settings, graphql_schema(schema), playground=playground is not None),
+        access=AccessControl(
+            settings, graphql_schema(schema), playground=playground is not None or explorer is not None
+        ),
         service_levels=settings.service_levels(),
         driver=driver,
         sources=sources,
         environ=environ or {},
         playground=playground,
+        explorer=explorer,
     )
     endpoint = GraphQLEndpoint(
         graphql_schema(schema),
@@ -263,6 +277,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz/sources", sources_health, methods=["GET"]),
         Route("/", home, methods=["GET"]),
+        Route("/explore", wiring.explore, methods=["GET"]),
         *extra_routes,
     ]
     middleware = [Middleware(RequestIdMiddleware)]

@@ -1,4 +1,4 @@
-"""The ASGI entry point of the workers (``server.main:app``): the API, the playground, the settings.
+"""The ASGI entry point of the workers (``server.main:app``): the API, the playground and explorer, the settings.
 
 ``uvicorn --factory server.main:app`` runs it with settings from the environment (as many
 workers as you like: the app is stateless). ``customer-graph serve`` runs the same app after
@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.explorer import explorer_html, explorer_routes
 from server.playground import EXAMPLE_QUERIES, playground_html, playground_installed, playground_routes
 from server.request_id import configure_logging
 from server.settings import Settings
@@ -32,7 +33,8 @@ def build_app(settings: Settings, *, environ: Mapping[str, str]) -> Starlette:
             settings,
             environ=environ,
             playground=lambda identities: playground_html("/graphql", EXAMPLE_QUERIES, identities),
-            extra_routes=playground_routes(),
+            explorer=lambda identities: explorer_html("/graphql", identities),
+            extra_routes=[*playground_routes(), *explorer_routes()],
         )
     # What start-up made (modules, the schema) lives as long as the process: move it out of the
     # garbage collector's reach, so its full collections scan only what requests leave behind

@@ -3,7 +3,7 @@
 ``AuthMiddleware`` reads ``Authorization: Bearer <token>`` and turns it into the request's
 ``Access`` (the caller and what the policy lets their roles see), kept in the ASGI scope for
 the endpoint (``access_of``). What it lets through without a token is a short allow-list: the
-health routes, the playground page and its assets. Everything else, ``/graphql`` first, needs
+health routes, the playground and explorer pages and their assets. Everything else, ``/graphql`` first, needs
 a valid token, or the anonymous role when one is configured (a *bad* token is refused even
 then). A refusal is ``401`` with ``WWW-Authenticate: Bearer realm="customer-graph"`` (plus
 ``error="invalid_token"`` and a short description when a token was sent) and a GraphQL-shaped
@@ -28,8 +28,8 @@ from server.request_id import IDENTITY_SCOPE_KEY
 
 ACCESS_SCOPE_KEY: Final = "customer_graph.access"
 REALM: Final = "customer-graph"
-OPEN_PATHS: Final = frozenset({"/healthz", "/readyz", "/healthz/sources", "/"})
-OPEN_PREFIXES: Final = ("/playground/assets/",)
+OPEN_PATHS: Final = frozenset({"/healthz", "/readyz", "/healthz/sources", "/", "/explore"})
+OPEN_PREFIXES: Final = ("/playground/assets/", "/explore/assets/")
 _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*) *$")
 # Visible ASCII without spaces or quotes: a subject like that goes into the log line as it is.
 _PLAIN = re.compile(r"^[A-Za-z0-9._:/+=@|-]{1,128}$")

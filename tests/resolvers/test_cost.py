@@ -161,3 +161,12 @@ def test_an_item_of_a_union_costs_its_most_expensive_branch() -> None:
     # 11 nodes (maxHops + 1), each the object (1) and the costlier branch: the employee's two objects.
     assert estimate(one).cost == cost.PATH_WEIGHT + 11 * (1 + 1)
     assert estimate(both).cost == cost.PATH_WEIGHT + 11 * (1 + 2)
+
+
+def test_a_field_that_accepts_more_than_the_page_cap_is_capped_at_its_own_maximum() -> None:
+    # neighbourhood takes up to 1,000 neighbours: its nodes (and their relationships) count as many.
+    query = 'query ($n: Int!) { neighbourhood(entity: {kind: PRODUCT, id: "P1"}, first: $n) { nodes { __typename } } }'
+    at_50, at_1000, past_max = (estimate(query, n=n).cost for n in (50, 1_000, 10**9))
+
+    assert at_1000 - at_50 == 1_000 - 50
+    assert past_max == at_1000

@@ -191,6 +191,8 @@ def _root_arguments(ids: Ids) -> dict[str, str]:
         departmentFlows=f'departmentId: "{ids.department}"',
         shortestPath=ends,
         allShortestPaths=ends,
+        search=f'text: "{ids.customer}"',
+        neighbourhood=f'entity: {{kind: CUSTOMER, id: "{ids.customer}"}}',
         demand='window: {from: "2025-01-01T00:00:00Z", to: "2026-11-01T00:00:00Z"}, by: DEPARTMENT',
         _entities=f'representations: [{{__typename: "Customer", id: "{ids.customer}"}}]',
     )
