@@ -9,6 +9,7 @@ COPY graph ./graph
 COPY resolvers ./resolvers
 COPY sources ./sources
 COPY server ./server
+COPY demo_company ./demo_company
 COPY demo_systems ./demo_systems
 COPY scripts ./scripts
 COPY schema.graphql ./

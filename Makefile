@@ -23,9 +23,11 @@ test:
 
 # This service vs @neo4j/graphql vs naive resolvers vs the raw driver on the `bench` graph:
 # writes bench/results/compare.md and its charts (about 10 minutes; see README, Benchmarks).
+# BENCH_ARGS passes options on, e.g. BENCH_ARGS="--systems ours --baseline <commit>" for this
+# service against itself at an earlier commit, side by side.
 bench: setup
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	$(PY) -m bench.compare
+	$(PY) -m bench.compare $(BENCH_ARGS)
 
 schema:
 	$(PY) -m server export-schema

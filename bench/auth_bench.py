@@ -49,19 +49,19 @@ from jwt.algorithms import RSAAlgorithm
 from bench.bench_graph import ensure_bench_graph
 from bench.http_client import Endpoint, GraphQLClient
 from bench.load import Stats, measure, process_cpu_seconds
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
 from resolvers.access import ReadCheck
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
 from server.auth.access_control import AccessControl
 from server.auth.config import signing_key
 from server.auth.keys import StaticKeys
 from server.auth.middleware import Authenticator
 from server.auth.tokens import SigningKey, TokenRules, TokenVerifier, mint_token
-from server.cli import demo_stream
 from server.settings import PROJECT_ROOT, Settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -207,7 +207,7 @@ def _per_call_us(call: Callable[[], object], seconds: float = 1.0) -> float:
 
 def micro(keys: Path) -> list[tuple[str, float]]:
     """What each piece of authentication and the read check costs, timed on its own."""
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     control = AccessControl(Settings(auth_dev_keys_dir=keys), schema, playground=False)
     policy = control.policy_file.policy
     signing = signing_key(Settings(auth_dev_keys_dir=keys))

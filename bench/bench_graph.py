@@ -13,15 +13,15 @@ import fcntl
 import os
 from pathlib import Path
 
+from demo_company.company import PRESETS, DemoCompany, demo_stream
+from graph.constraints import apply_schema
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS
 from graph.serves import refresh_serves
 from server import local_neo4j
-from server.cli import demo_stream
+from server.gc_tuning import rare_collections
 from server.progress import LoadProgress, format_report
 from server.settings import PROJECT_ROOT
 
@@ -59,7 +59,9 @@ async def _load_if_needed(uri: str, preset: str) -> None:
             async with driver.session(database="neo4j") as session:
                 await (await session.run(WIPE)).consume()
         progress = LoadProgress({kind.name: company.count(kind.name) for kind in ROW_KINDS})
-        report = await BulkLoader(driver, "neo4j", batch_size=10_000, on_progress=progress).load(demo_stream(company))
+        loader = BulkLoader(driver, "neo4j", batch_size=10_000, on_progress=progress)
+        with rare_collections():
+            report = await loader.load(demo_stream(company))
         progress.close()
         print(format_report(report), flush=True)
     finally:

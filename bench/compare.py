@@ -1,7 +1,8 @@
 """Benchmark this service against its peers on one Neo4j and one data set, with a report and charts.
 
     .venv/bin/python -m bench.compare [--duration 10] [--concurrency 8] [--workers 1] [--only point,c360]
-    make bench
+        [--systems ours] [--baseline COMMIT_OR_FOLDER]
+    make bench [BENCH_ARGS="--systems ours --baseline d6c5f51"]
 
 1. Reuses the `bench` preset graph (bench/bench_graph.py loads it only if it is missing).
 2. Installs the peers (scripts/install_bench_peers.sh: @neo4j/graphql from the committed npm lock,
@@ -40,6 +41,7 @@ from bench.load import Stats, measure, process_cpu_seconds
 from bench.systems import BASELINE, LABELS, NAIVE, OURS, PEER, PEER_DIR, RAW, Server, prepare_peers, start_servers
 from graph.counts import graph_counts
 from graph.driver import open_driver
+from graph.row_rules import UNRESTRICTED
 from server import local_neo4j
 from server.settings import PROJECT_ROOT
 
@@ -80,7 +82,10 @@ async def _check(
     for sample in workload.samples[:CHECK_SAMPLES]:
         answers: dict[str, Any] = {}
         records, _, _ = await driver.execute_query(
-            workload.cypher, workload.cypher_parameters(sample), database_="neo4j", routing_=RoutingControl.READ
+            UNRESTRICTED.compile(workload.cypher),
+            workload.cypher_parameters(sample),
+            database_="neo4j",
+            routing_=RoutingControl.READ,
         )
         answers[RAW] = workload.canonical_raw(records) if records else None
         for system in systems:
@@ -198,7 +203,7 @@ async def _measure(
         async def call(sample: Any) -> None:
             # The cheapest way through the driver: an auto-commit read, records fully fetched.
             async with driver.session(database="neo4j", default_access_mode=READ_ACCESS) as session:
-                result = await session.run(workload.cypher, workload.cypher_parameters(sample))
+                result = await session.run(UNRESTRICTED.compile(workload.cypher), workload.cypher_parameters(sample))
                 await result.fetch(1_000_000)
 
     else:
@@ -259,6 +264,33 @@ def _node_version() -> str:
     return subprocess.run(["node", "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
 
+def baseline_checkout(given: str) -> Path:
+    """The folder of the baseline's checkout: ``given`` if it is a folder, else that commit unpacked.
+
+    A commit is unpacked with ``git archive`` into ``bench/work/baseline-<hash>`` (once per hash);
+    it runs on this checkout's virtualenv, so it must take the same packages.
+    """
+    folder = Path(given)
+    if folder.is_dir():
+        return folder
+    resolved = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--verify", f"{given}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if resolved.returncode != 0:
+        raise SystemExit(f"--baseline {given!r} is neither a folder nor a commit of this repository")
+    commit = resolved.stdout.strip()
+    target = PROJECT_ROOT / "bench" / "work" / f"baseline-{commit[:12]}"
+    if not (target / "pyproject.toml").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", commit], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    print(f"baseline: {commit[:12]} in {target}", flush=True)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=float, default=12.0, help="measured seconds per query per system")
@@ -271,19 +303,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--baseline",
-        type=Path,
-        help="another checkout of this project (e.g. `git archive HEAD | tar -x -C DIR`): its service runs too",
+        help="a commit of this repository (hash, tag, branch) or the folder of another checkout: its service "
+        "runs too, side by side with this one, on the same graph and queries",
     )
     args = parser.parse_args()
 
     chosen = [w for w in workloads() if not args.only or w.key in args.only.split(",")]
     systems = [s for s in [OURS, NAIVE, PEER, RAW] if s in args.systems.split(",")]
-    if args.baseline:
+    baseline = baseline_checkout(args.baseline) if args.baseline else None
+    if baseline is not None:
         systems.insert(1, BASELINE)
-    uri = prepare_peers(ensure_bench_graph())
+    # Only @neo4j/graphql needs its packages and APOC; without it any Neo4j holding the graph will do.
+    uri = prepare_peers(ensure_bench_graph()) if PEER in systems else ensure_bench_graph()
     started = time.monotonic()
     logs = PROJECT_ROOT / "bench" / "work"
-    servers = start_servers(uri, [s for s in systems if s != RAW], args.workers, logs, args.baseline)
+    servers = start_servers(uri, [s for s in systems if s != RAW], args.workers, logs, baseline)
     try:
         run = asyncio.run(_run(uri, servers, chosen, systems, args))
     finally:

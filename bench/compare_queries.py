@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, LiteralString
 
-from graph import path_queries
+from graph.trace import path_queries
 from resolvers.pagination import encode_cursor
 
 Sample = Any
@@ -292,7 +292,7 @@ query Journey($id: ID!) {
   }
 }
 """
-# The events of graph/trace_queries.py JOURNEYS, for one customer, with the people inline.
+# The events of graph/trace/queries.py JOURNEYS, for one customer, with the people inline.
 JOURNEY_CYPHER: LiteralString = """
 MATCH (c:Customer {id: $id})
 CALL (c) {

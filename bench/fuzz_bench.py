@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 
 from bench.bench_graph import ensure_bench_graph
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from tests.federation.processes import api_environment, api_server
 from tests.fuzz_operations import Operation, operations
 from tests.hostile.test_fuzz import outcome, rss_mb
@@ -54,7 +55,7 @@ def run(count: int, log_dir: Path) -> dict[str, Any]:
             deadline=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(operation=operations(build_schema()._schema))
+        @given(operation=operations(graphql_schema(build_schema())))
         def send(operation: Operation) -> None:
             payload = {"query": operation.query, "variables": operation.variables, "operationName": "Fuzz"}
             try:

@@ -53,6 +53,7 @@ from bench.load import Stats, measure, process_cpu_seconds
 from bench.systems import free_port
 from resolvers.cost import CostModel
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.settings import PROJECT_ROOT, Settings
 from tests.fuzz_operations import Operation, operations
 
@@ -169,7 +170,7 @@ def added_per_request(repeat: int = 20_000) -> dict[str, float]:
     """Microseconds the limits add to one request of each bench query, timed in this process."""
     from server.limits import CostGuard, RequestLimits
 
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     limits = RequestLimits.of(Settings())
     guard = CostGuard(CostModel.of(schema, Settings().max_page_size), limits)
     added: dict[str, float] = {}
@@ -188,7 +189,7 @@ def added_per_request(repeat: int = 20_000) -> dict[str, float]:
 
 
 def generated(count: int) -> list[Operation]:
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     found: list[Operation] = []
 
     # Derandomized: the same queries every run, so that runs compare.
@@ -204,7 +205,7 @@ def generated(count: int) -> list[Operation]:
 
 
 async def correlation(service: Service, count: int) -> dict[str, Any]:
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     model = CostModel.of(schema, Settings().max_page_size)
     client = GraphQLClient(Endpoint("127.0.0.1", service.port), 1)
     pairs: list[tuple[int, float]] = []

@@ -39,8 +39,8 @@ import httpx
 
 from bench.bench_graph import ensure_bench_graph
 from bench.sources_bench import BenchSystems, open_registry, set_latency
+from demo_company.company import identity_key
 from demo_systems.launcher import PROJECT_ROOT, control, free_port
-from graph.demo import identity_key
 from graph.model import SourceSystem
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "live.json"

@@ -9,7 +9,7 @@ and graph elements per second plus the loader's peak memory (max RSS). Results a
 written to bench/results/load-<preset>.json.
 
 ``--prepared`` splits the load in two: every batch is generated, parsed and made first
-(``BulkLoader.prepare``, held in memory), then written (``load_prepared``), and the rates are
+(``bench/prepared_load.py``, held in memory), then written (``load_prepared``), and the rates are
 those of the writing alone. It tells the database's own write rate on this machine from what
 the loader's reading and batching costs; the target is for the whole load, as run without it.
 Its results go to bench/results/load-<preset>-prepared.json.
@@ -29,13 +29,14 @@ import time
 from pathlib import Path
 
 from bench.load import process_cpu_seconds
-from graph.demo import PRESETS, DemoCompany
+from bench.prepared_load import PreparedLoad, PreparingLoader
+from demo_company.company import PRESETS, DemoCompany, demo_stream
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import DEFAULT_BATCH_SIZE, BulkLoader, PreparedLoad
-from graph.rows import ROW_KINDS
-from graph.schema import apply_schema
+from graph.load.loader import DEFAULT_BATCH_SIZE
+from graph.load.rows import ROW_KINDS
 from server import local_neo4j
-from server.cli import demo_stream
+from server.gc_tuning import rare_collections
 from server.progress import LoadProgress, format_report
 
 RESULTS = Path(__file__).parent / "results"
@@ -64,17 +65,19 @@ async def run(
         if prepared:
             preparing = LoadProgress(totals, verb="preparing")
             prepare_cpu = time.process_time()
-            ready = BulkLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
-                demo_stream(company)
-            )
+            with rare_collections():
+                ready = PreparingLoader(driver, "neo4j", batch_size=batch_size, on_progress=preparing).prepare(
+                    demo_stream(company)
+                )
             prepare_cpu = time.process_time() - prepare_cpu
             preparing.close()
         progress = LoadProgress(totals)
         started = time.perf_counter()
         loader_cpu = time.process_time()
         neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) if neo4j_pid else 0.0
-        loader = BulkLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
-        report = await (loader.load_prepared(ready) if ready else loader.load(demo_stream(company)))
+        loader = PreparingLoader(driver, "neo4j", batch_size=batch_size, concurrency=concurrency, on_progress=progress)
+        with rare_collections():
+            report = await (loader.load_prepared(ready) if ready else loader.load(demo_stream(company)))
         seconds = time.perf_counter() - started
         loader_cpu = time.process_time() - loader_cpu
         neo4j_cpu = process_cpu_seconds(neo4j_pid, with_children=False) - neo4j_cpu if neo4j_pid else 0.0

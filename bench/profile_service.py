@@ -31,12 +31,12 @@ async def _profile(
 ) -> None:
     os.environ["NEO4J_URI"] = uri
     os.environ.setdefault("CG_LOG_LEVEL", "warning")
-    from server.app import create_app
+    from server.app import create_app, started
     from server.settings import Settings
 
     app = create_app(Settings(auth_anonymous_role="admin"))  # requests carry no token
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for workload in workloads():
                 if workload.key not in keys:

@@ -38,12 +38,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from demo_systems.erp import seed_erp
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader
-from server.cli import demo_stream
+from graph.load.loader import BulkLoader
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import SECRET_ENV
 from tests.commands import neo4j_variables, run_command, start_command

@@ -35,13 +35,14 @@ from typing import Any
 import httpx
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany
+from graph.constraints import apply_schema
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
 from graph.driver import open_driver
-from graph.schema import apply_schema
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
-from server.app import create_app
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import settings
@@ -117,14 +118,14 @@ async def run_role(http: httpx.AsyncClient, target: RoleTarget, examples: int) -
 
 
 async def run(uri: str, examples: int, roles: list[str] | None) -> list[dict[str, Any]]:
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
     policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", schema).policy
     driver = open_driver(uri, "neo4j", "")
     try:
         await demo_company(driver)
         app = create_app(settings(sources_enabled=False), driver=driver)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+        async with started(app) as served:
+            transport = httpx.ASGITransport(app=served)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as http:
                 targets = [t for t in await role_targets(driver, policy, schema) if not roles or t.role in roles]
                 return [await run_role(http, target, examples) for target in targets]

@@ -39,6 +39,7 @@ from graph import listing
 from graph.driver import open_driver
 from graph.row_rules import UNRESTRICTED, row_scope
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
 from server.auth.config import signing_key
 from server.policy_config import PolicyFile
@@ -76,7 +77,7 @@ async def _agent(uri: str) -> tuple[dict[str, Any], list[str], dict[str, list[st
         records, _, _ = await driver.execute_query(AGENT)
         agent = dict(records[0])
         served, _, _ = await driver.execute_query(SERVED, employee=agent["employee"])
-        policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", build_schema()._schema).policy
+        policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(build_schema())).policy
         scope = row_scope(policy.grants(["service_agent"]).row_rules)
         page = listing.CUSTOMERS.page_query({}, "NAME", descending=False)
         # What the store sends for each (graph.store.list_nodes): the agent's one department

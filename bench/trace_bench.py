@@ -28,8 +28,8 @@ from typing import Any, LiteralString
 from neo4j import AsyncDriver, RoutingControl
 
 from bench.bench_graph import ensure_bench_graph
+from demo_company.company import DEMO_NOW
 from domain.access import Access
-from graph.demo import DEMO_NOW
 from graph.driver import open_driver
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from demo_systems.records import Row, build_crm
+from demo_systems.directory_records import Row, build_crm
 from demo_systems.web import DemoServer, bearer, serve, server_arguments
 
 DEFAULT_PORT = 8703

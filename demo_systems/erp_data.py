@@ -1,6 +1,6 @@
 """DEMO system, not part of the product: the demo ERP's rows, from the demo company.
 
-Orders, lines and their totals are the graph's own (``graph.demo``, same preset and seed); a
+Orders, lines and their totals are the graph's own (``demo_company.company``, same preset and seed); a
 shipment exists for every order that reached SHIPPED, dated by the order's SHIP step, and an
 invoice for every INVOICED one, dated by its INVOICE step, with a payment state that follows
 from its due date. Customers are kept under their ERP key (``K<n>``) with the master id they
@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from demo_systems.records import Row, rng_for
-from graph.demo import DEMO_NOW, PRESETS, DemoCompany, identity_key
+from demo_company.company import DEMO_NOW, PRESETS, DemoCompany, identity_key
+from demo_systems.directory_records import Row, rng_for
 from graph.model import OrderStatus, SourceSystem
 
 CARRIERS = ("DHL Express", "UPS", "FedEx", "DB Schenker", "Kuehne+Nagel")

@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from demo_systems.directory_records import Row, build_helpdesk, customer_summaries
 from demo_systems.helpdesk_writes import HelpdeskWrites
-from demo_systems.records import Row, build_helpdesk, customer_summaries
 from demo_systems.web import DemoServer, bearer, keys_of, next_cursor, page_bounds, serve, server_arguments
 
 DEFAULT_PORT = 8701

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from demo_systems.records import build_hr
+from demo_systems.directory_records import build_hr
 from demo_systems.web import DemoServer, api_key, next_cursor, page_bounds, serve, server_arguments
 
 DEFAULT_PORT = 8702

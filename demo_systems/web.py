@@ -168,7 +168,7 @@ def next_cursor(end: int, total: int) -> str | None:
 def server_arguments(description: str, argv: Sequence[str] | None, *, default_port: int) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, default=default_port)
-    parser.add_argument("--preset", default=DEFAULT_PRESET, help="demo company preset (graph.demo.PRESETS)")
+    parser.add_argument("--preset", default=DEFAULT_PRESET, help="demo company preset (demo_company.company.PRESETS)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--token", help="the credential API requests must carry (default: the demo one)")
     return parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 A ticket breaches when nobody touches it, so no write announces it: each API process asks the
 graph every tick which open tickets crossed a threshold of their tier's targets
-(``graph.service_levels``) between the previous tick and now (``CROSSED``), and tells its own
+(``graph.trace.service_levels``) between the previous tick and now (``CROSSED``), and tells its own
 subscribers. The thresholds are those of ``Query.serviceLevels``: the response clock runs until
 the first assignment, the resolution clock until the ticket is closed; a clock is at risk once
 it has used the at-risk share of its target and breached once past it.
@@ -18,7 +18,7 @@ from neo4j import AsyncDriver, RoutingControl
 
 from graph.model import OPEN_TICKET_STATUSES
 from graph.neo4j_errors import translated
-from graph.service_levels import ServiceLevels
+from graph.trace.service_levels import ServiceLevels
 
 CROSSED: LiteralString = """
 MATCH (t:Ticket) WHERE t.status IN $open_statuses AND t.closed_at IS NULL

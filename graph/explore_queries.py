@@ -1,7 +1,7 @@
 """Cypher of the explorer: a full-text search over entities and the bounded neighbourhood of one.
 
 The search reads the full-text index ``entity_search`` (created with the other indexes in
-``graph.schema``) with a Lucene query that ``lucene_query`` builds from words only: whatever
+``graph.constraints``) with a Lucene query that ``lucene_query`` builds from words only: whatever
 a user types, no Lucene operator, field, range, fuzzy or leading wildcard can reach the index.
 
 Both statements carry the row-rule marks of ``graph.row_rules``: a hit or a neighbour of a
@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Final, LiteralString
 
-from graph.path_queries import ENDPOINT_LABELS
 from graph.row_rules import RULED_LABELS
+from graph.trace.path_queries import ENDPOINT_LABELS
 
 SEARCH_INDEX: Final = "entity_search"
 # The labels and properties the index covers: names, a ticket's subject, and every id.
@@ -38,8 +38,10 @@ CREATE_SEARCH_INDEX: LiteralString = (
 MAX_SEARCH_TEXT: Final = 200
 MAX_SEARCH_TERMS: Final = 6
 MAX_TERM_LENGTH: Final = 40
-# Index hits read before the row rules and kinds filter them: what one search may cost.
+# Index hits read before the row rules and kinds filter them: first SEARCH_SCAN, and when the
+# caller sees too few of those, once more SEARCH_WIDE_SCAN (never an unbounded scan).
 SEARCH_SCAN: Final = 500
+SEARCH_WIDE_SCAN: Final = 5_000
 
 # The relationships a neighbourhood may follow: the model's, without KNOWN_AS (identities)
 # and SERVES (an index of the row rules, not a fact of the business).
@@ -85,16 +87,25 @@ _VISIBLE_N: LiteralString = """(NOT n:Customer OR @visible(Customer, n))
   AND (NOT n:Interaction OR @visible(Interaction, n))
   AND (NOT n:Ticket OR @visible(Ticket, n))"""
 
+# A search over the best $scan index hits: how many the index gave (fewer than $scan: it has no
+# more), and the best $first of them the caller may see. (Not a page from an offset: Lucene
+# breaks ties of score differently for different limits, so pages could repeat a hit.)
 SEARCH: LiteralString = (
     """
-CALL db.index.fulltext.queryNodes('entity_search', $terms, {limit: $scan}) YIELD node AS n, score
-WITH n, score WHERE head(labels(n)) IN $labels AND """
+CALL db.index.fulltext.queryNodes('entity_search', $terms, {limit: $scan}) YIELD node, score
+WITH collect([node, score]) AS read
+CALL (read) {
+  UNWIND read AS pair
+  WITH pair[0] AS n, pair[1] AS score
+  WITH n, score WHERE head(labels(n)) IN $labels AND """
     + _VISIBLE_N
     + """
-WITH n, score ORDER BY score DESC, n.id LIMIT $first
-RETURN score, """
+  WITH n, score ORDER BY score DESC, n.id LIMIT $first
+  RETURN collect({score: score, hit: """
     + _NODE_MAP
-    + """ AS hit
+    + """}) AS hits
+}
+RETURN size(read) AS scanned, hits
 """
 )
 

@@ -12,19 +12,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph import explore_queries, records
-from graph.store import Neo4jGraphStore
+from graph import explore_queries, from_nodes
+from graph.trace.store import CypherReader
 
 Row = Mapping[str, Any]
 
 ENTITY_OF_LABEL: Mapping[str, Callable[[Any], object]] = {
-    "Customer": records.customer,
-    "Employee": records.employee,
-    "Department": records.department,
-    "Order": records.order,
-    "Interaction": records.interaction,
-    "Ticket": records.ticket,
-    "Product": records.product,
+    "Customer": from_nodes.customer,
+    "Employee": from_nodes.employee,
+    "Department": from_nodes.department,
+    "Order": from_nodes.order,
+    "Interaction": from_nodes.interaction,
+    "Ticket": from_nodes.ticket,
+    "Product": from_nodes.product,
 }
 
 
@@ -68,23 +68,27 @@ class Neighbourhood:
 class Neo4jExploreStore:
     """Search and neighbourhood reads; see the module docstring."""
 
-    def __init__(self, store: Neo4jGraphStore) -> None:
+    def __init__(self, store: CypherReader) -> None:
         self._store = store
 
     async def search(self, text: str, labels: Sequence[str], first: int) -> list[SearchHit]:
         """Entities of ``labels`` whose id, name or subject has words starting with each word of
-        ``text``, best match first, at most ``first``; nothing when ``text`` holds no word."""
+        ``text``, best match first, at most ``first``; nothing when ``text`` holds no word.
+
+        The best ``SEARCH_SCAN`` index hits are read first; when the caller may see fewer than
+        ``first`` of them and the index has more, the search runs once more over the best
+        ``SEARCH_WIDE_SCAN``: a caller who sees a small share of the matches still gets them,
+        and no search reads more than the two bounds together."""
         terms = explore_queries.lucene_query(text)
         if terms is None or not labels:
             return []
-        rows = await self._store.read(
-            explore_queries.SEARCH,
-            terms=terms,
-            labels=list(labels),
-            scan=explore_queries.SEARCH_SCAN,
-            first=first,
-        )
-        return [SearchHit(float(row["score"]), _node(row["hit"])) for row in rows]
+        for scan in (explore_queries.SEARCH_SCAN, explore_queries.SEARCH_WIDE_SCAN):
+            (row,) = await self._store.read(
+                explore_queries.SEARCH, terms=terms, labels=list(labels), scan=scan, first=first
+            )
+            if len(row["hits"]) >= first or row["scanned"] < scan:
+                break  # enough, or the index has no more
+        return [SearchHit(float(found["score"]), _node(found["hit"])) for found in row["hits"]]
 
     async def neighbourhood(
         self, kind: str, id: str, rel_types: Sequence[str], first: int, edges: int

@@ -24,13 +24,13 @@ class Listing:
     sorts: Mapping[str, LiteralString]
     # Sorts on an indexed property that every node has. Without filters, the page query adds
     # "<key> IS NOT NULL" (always true) so the planner reads that index in order and stops after
-    # the page, instead of sorting every node of the label (100 ms on 100,000 customers). With
+    # the page, instead of sorting every node of the label (slow on the bench graph). With
     # filters the planner is left to start from the most selective one.
     index_ordered: frozenset[str] = frozenset()
     # The count of every node of the list, without filters, from Neo4j's counts store (one
-    # label, or one relationship type with the label at one end): the list's match counted
-    # node by node took 0.4 s for 500,000 orders and 0.9 s for 1,000,000 interactions, for
-    # any client asking for a totalCount. Only where the model makes the two counts equal.
+    # label, or one relationship type with the label at one end): counting the list's match
+    # node by node grows with the label, for any client asking for a totalCount. Only where
+    # the model makes the two counts equal.
     count_all: LiteralString | None = None
 
     def where(self, filters: Mapping[str, object]) -> LiteralString:
@@ -182,7 +182,7 @@ TICKETS = Listing(
 
 
 # The customers one department serves, in a list's order, read from the SERVES indexes
-# (graph.schema, graph.serves): the sort keys each relationship carries, by sort. A page of the
+# (graph.constraints, graph.serves): the sort keys each relationship carries, by sort. A page of the
 # customers a caller's department serves is then one index range, like the unruled list's.
 _SERVED_KEYS: Mapping[str, tuple[LiteralString, ...]] = {
     "NAME": ("s.name", "s.cid"),

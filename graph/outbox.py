@@ -26,26 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Any, LiteralString
 
 from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 
 from graph.neo4j_errors import translated
-
-
-class OutboxKind(StrEnum):
-    OPEN = "OPEN"
-    HAND_OFF = "HAND_OFF"
-    CLOSE = "CLOSE"
-
-
-class DeliveryState(StrEnum):
-    PENDING = "PENDING"
-    DELIVERED = "DELIVERED"
-    FAILED = "FAILED"
-
+from graph.write_model import Delivery, DeliveryState, OutboxKind
 
 # Runs after the ticket was locked (graph.writes): its outbox_seq orders its items.
 ENQUEUE: LiteralString = """
@@ -120,18 +106,6 @@ class OutboxItem:
     kind: OutboxKind
     payload: str
     attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """Where the newest change of a ticket stands on its way to the helpdesk."""
-
-    delivery_id: str
-    kind: OutboxKind
-    state: DeliveryState
-    attempts: int
-    reason: str | None
-    delivered_at: datetime | None
 
 
 class Neo4jOutbox:

@@ -11,7 +11,7 @@ Reads of the row-ruled labels carry the marks of ``graph.row_rules`` (``@where``
 visible rows only.
 
 Times come back as ISO strings (``toString``): the Python driver takes about 40 microseconds
-to hydrate one Neo4j DateTime, ``graph.records`` well under one to parse its string.
+to hydrate one Neo4j DateTime, ``graph.from_nodes`` well under one to parse its string.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ direction; the first node is ``(row)``, ``(caller)`` is the caller's employee no
 refuses anything else, so a rule can only ever become a pattern of this shape.
 ``RowScope`` compiles the rules of a set of roles for one caller:
 
-- the statements of ``graph.queries``, ``graph.listing``, ``graph.trace_queries`` and
-  ``graph.path_queries`` mark where a node of a ruled label is read, as ``@visible(Label, v)``
+- the statements of ``graph.queries``, ``graph.listing``, ``graph.trace.queries`` and
+  ``graph.trace.path_queries`` mark where a node of a ruled label is read, as ``@visible(Label, v)``
   (a predicate), ``@where(Label, v)`` (a whole ``WHERE`` clause, left out when the label is
   not restricted, so counts keep reading Neo4j's degree store) or ``@nodes(p)`` (every node
   of the path ``p`` visible); ``@where(Order, o, <-PLACED-Customer)`` marks rows read from a

@@ -8,7 +8,7 @@ and hand-off of every customer a list passes (73 times the database hits for a l
 the ``bench`` graph when the rule walks them).
 
 Each ``SERVES`` carries the department's id (``scope``) and the customer's sort keys (``cid``,
-``name``, ``since``), indexed together (``graph.schema``): a department's customers come out of
+``name``, ``since``), indexed together (``graph.constraints``): a department's customers come out of
 one index in a list's order, so a list of the customers a department serves reads one page of
 the index instead of checking customer after customer.
 

@@ -1,6 +1,8 @@
 """The customer graph as the API reads it: batched, key-ordered reads on the async driver.
 
-``Neo4jGraphStore`` is the one adapter of the graph port. Every method takes a batch of ids
+``Neo4jGraphStore`` is the Neo4j adapter of the graph port (``resolvers.ports.GraphStore``,
+which it satisfies structurally; the words of a read, ``Relation``, ``Page`` and the like, are
+in ``graph.reads``), and ``traces()`` gives the trace adapter over it. Every method takes a batch of ids
 (as a DataLoader hands it over) and answers in the same order, with ``None`` or an empty list
 where nothing exists. Reads are routed as reads, so a cluster serves them from followers.
 Vendor errors are translated at this edge into the project's own errors.
@@ -16,15 +18,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any, Generic, LiteralString, TypeVar
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import READ_ACCESS, AsyncDriver, Query
 from neo4j.exceptions import DriverError, Neo4jError
 
 from domain.budget import RequestBudget
-from graph import listing, queries, records
+from graph import from_nodes, listing, queries
+from graph.explore_store import Neo4jExploreStore
+from graph.from_nodes import Convert
 from graph.model import (
     Customer,
     Department,
@@ -39,96 +41,21 @@ from graph.model import (
     Ticket,
 )
 from graph.neo4j_errors import translated
-from graph.records import Convert
+from graph.outbox import delivery_states
+from graph.reads import CustomerPage, Entity, Page, Related, Relation
 from graph.row_rules import UNRESTRICTED, RowScope
+from graph.trace.store import Neo4jTraceStore
+from graph.write_model import Actor, Delivery
+from graph.writes import Neo4jWriteStore
 
 T = TypeVar("T")
 
-
-@dataclass(frozen=True, slots=True)
-class Related:
-    """Nodes a page was read with because the query asks for them next (see ``Relation``)."""
-
-    employees: list[Employee] = field(default_factory=list)
-    departments: list[Department] = field(default_factory=list)
-    products: list[Product] = field(default_factory=list)
-    order_lines: dict[str, list[OrderLine]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One window of a parent's related nodes, how many there are in all, and what came with it."""
-
-    items: list[T]
-    total: int
-    related: Related | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerPage:
-    """One of a customer's relationships as a fragment of ``queries.customer_pages_query``.
-
-    ``name`` prefixes its parameters (``$<name>_skip``, ``$<name>_limit``) and columns
-    (``<name>_page``, ``<name>_total``); ``reads_ahead`` names what else it reads: ``lines``
-    (columns ``_lines``, ``_products``) or ``people`` (``_employees``, ``_departments``).
-    """
-
-    name: LiteralString
-    fragment: LiteralString
-    reads_ahead: str | None = None
-
-    def columns(self) -> tuple[LiteralString, ...]:
-        extra: dict[str | None, tuple[LiteralString, ...]] = {
-            None: (),
-            "lines": (self.name + "_lines", self.name + "_products"),
-            "people": (self.name + "_employees", self.name + "_departments"),
-        }
-        return (self.name + "_page", self.name + "_total", *extra[self.reads_ahead])
-
-
-class Relation(Enum):
-    """A paged one-to-many relationship: its Cypher and the record its items become.
-
-    A customer's relationships are fragments (``CustomerPage``) that one statement joins for
-    every relationship a query level asks of the same customers. The ``_WITH_...`` members
-    read the same page together with the nodes its items lead to (an order's lines and
-    products; an interaction's employee and department): a resolver that sees them asked for
-    picks one, and the DataLoaders are primed with them instead of reading them level by level.
-    """
-
-    CUSTOMER_ORDERS = (CustomerPage("orders", queries.CUSTOMER_ORDERS_PAGE), records.order)
-    CUSTOMER_ORDERS_WITH_LINES = (
-        CustomerPage("orders", queries.CUSTOMER_ORDERS_WITH_LINES_PAGE, "lines"),
-        records.order,
-    )
-    CUSTOMER_INTERACTIONS = (CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_PAGE), records.interaction)
-    CUSTOMER_INTERACTIONS_WITH_PEOPLE = (
-        CustomerPage("interactions", queries.CUSTOMER_INTERACTIONS_WITH_PEOPLE_PAGE, "people"),
-        records.interaction,
-    )
-    CUSTOMER_TICKETS = (CustomerPage("tickets", queries.CUSTOMER_TICKETS_PAGE), records.ticket)
-    EMPLOYEE_REPORTS = (queries.EMPLOYEE_REPORTS, records.employee)
-    EMPLOYEE_INTERACTIONS = (queries.EMPLOYEE_INTERACTIONS, records.interaction)
-    EMPLOYEE_ACCOUNTS = (queries.EMPLOYEE_ACCOUNTS, records.customer)
-    DEPARTMENT_EMPLOYEES = (queries.DEPARTMENT_EMPLOYEES, records.employee)
-    PRODUCT_ORDERS = (queries.PRODUCT_ORDERS, records.order)
-
-    @property
-    def customer_page(self) -> CustomerPage | None:
-        part = self.value[0]
-        return part if isinstance(part, CustomerPage) else None
-
-
-class Entity(Enum):
-    """A listable label: how to list it and the record its nodes become."""
-
-    CUSTOMER = (listing.CUSTOMERS, records.customer)
-    ORDER = (listing.ORDERS, records.order)
-    PRODUCT = (listing.PRODUCTS, records.product)
-    EMPLOYEE = (listing.EMPLOYEES, records.employee)
-    DEPARTMENT = (listing.DEPARTMENTS, records.department)
-    INTERACTION = (listing.INTERACTIONS, records.interaction)
-    TICKET = (listing.TICKETS, records.ticket)
+VISIBLE_CUSTOMER: LiteralString = """
+OPTIONAL MATCH (c:Customer {id: $id}) WHERE @visible(Customer, c) RETURN c IS NOT NULL AS visible
+"""
+VISIBLE_TICKET: LiteralString = """
+OPTIONAL MATCH (t:Ticket {id: $id}) WHERE @visible(Ticket, t) RETURN t IS NOT NULL AS visible
+"""
 
 
 class Neo4jGraphStore:
@@ -168,6 +95,27 @@ class Neo4jGraphStore:
     def seeing(self, scope: RowScope, caller_id: str | None) -> Neo4jGraphStore:
         """This store reading only the rows ``scope`` lets the caller (an employee id, if any) see."""
         return Neo4jGraphStore(self._driver, self._database, self._budget, scope, caller_id)
+
+    def explore(self) -> Neo4jExploreStore:
+        """The explorer's adapter over this store (search, neighbourhood), under the same rules."""
+        return Neo4jExploreStore(self)
+
+    def traces(self) -> Neo4jTraceStore:
+        """The trace adapter over this store: its statements under the same budget and row rules."""
+        return Neo4jTraceStore(self)
+
+    def writes(self, actor: Actor) -> Neo4jWriteStore:
+        """The writes ``actor`` makes through this store, under its row rules."""
+        return Neo4jWriteStore(self._driver, self._database, self.scope, actor)
+
+    async def deliveries(self, ticket_ids: Sequence[str]) -> list[Delivery | None]:
+        """Where each ticket's newest change stands on its way to the helpdesk (None: never written through)."""
+        return await delivery_states(self._driver, self._database, ticket_ids)
+
+    async def sees(self, label: str, id: str) -> bool:
+        """Whether the caller may see the customer or ticket ``id`` (``label``) under this store's rules."""
+        rows = await self.read(VISIBLE_CUSTOMER if label == "Customer" else VISIBLE_TICKET, id=id)
+        return bool(rows and rows[0]["visible"])
 
     async def read(self, query: LiteralString, **parameters: Any) -> list[Mapping[str, Any]]:
         """Run one read statement and return its records as mappings.
@@ -216,61 +164,55 @@ class Neo4jGraphStore:
 
     # --- lookups by id ------------------------------------------------------------------
 
-    async def customers(self, ids: Sequence[str]) -> list[Customer | None]:
-        return (await self.customers_and_owners(ids))[0]
-
     async def customers_and_owners(self, ids: Sequence[str]) -> tuple[list[Customer | None], Related]:
         """Customers by id, and their account owners with the owners' departments, in one statement."""
         rows = await self.read(queries.GET_CUSTOMERS, ids=list(dict.fromkeys(ids)))
-        by_id = {row["id"]: records.customer(row["node"]) for row in rows}
+        by_id = {row["id"]: from_nodes.customer(row["node"]) for row in rows}
         owners = {row["owner"]["id"]: row for row in rows if row["owner"] is not None}
         related = Related(
-            employees=[records.employee(row["owner"]) for row in owners.values()],
-            departments=[records.department(row["department"]) for row in owners.values() if row["department"]],
+            employees=[from_nodes.employee(row["owner"]) for row in owners.values()],
+            departments=[from_nodes.department(row["department"]) for row in owners.values() if row["department"]],
         )
         return [by_id.get(id_) for id_ in ids], related
 
     async def orders(self, ids: Sequence[str]) -> list[Order | None]:
-        return await self._lookup(queries.GET_ORDERS, ids, records.order)
+        return await self._lookup(queries.GET_ORDERS, ids, from_nodes.order)
 
     async def products(self, ids: Sequence[str]) -> list[Product | None]:
-        return await self._lookup(queries.GET_PRODUCTS, ids, records.product)
-
-    async def employees(self, ids: Sequence[str]) -> list[Employee | None]:
-        return (await self.employees_and_departments(ids))[0]
+        return await self._lookup(queries.GET_PRODUCTS, ids, from_nodes.product)
 
     async def employees_and_departments(self, ids: Sequence[str]) -> tuple[list[Employee | None], list[Department]]:
         """Employees by id, and the departments they work in, read in the same statement."""
         rows = await self.read(queries.GET_EMPLOYEES, ids=list(dict.fromkeys(ids)))
-        by_id = {row["id"]: records.employee(row["node"]) for row in rows}
+        by_id = {row["id"]: from_nodes.employee(row["node"]) for row in rows}
         departments = {row["department"]["id"]: row["department"] for row in rows if row["department"] is not None}
-        return [by_id.get(id_) for id_ in ids], [records.department(node) for node in departments.values()]
+        return [by_id.get(id_) for id_ in ids], [from_nodes.department(node) for node in departments.values()]
 
     async def departments(self, ids: Sequence[str]) -> list[Department | None]:
-        return await self._lookup(queries.GET_DEPARTMENTS, ids, records.department)
+        return await self._lookup(queries.GET_DEPARTMENTS, ids, from_nodes.department)
 
     async def interactions(self, ids: Sequence[str]) -> list[Interaction | None]:
-        return await self._lookup(queries.GET_INTERACTIONS, ids, records.interaction)
+        return await self._lookup(queries.GET_INTERACTIONS, ids, from_nodes.interaction)
 
     async def tickets(self, ids: Sequence[str]) -> list[Ticket | None]:
-        return await self._lookup(queries.GET_TICKETS, ids, records.ticket)
+        return await self._lookup(queries.GET_TICKETS, ids, from_nodes.ticket)
 
     # --- short lists per parent ---------------------------------------------------------
 
     async def order_lines(self, order_ids: Sequence[str]) -> list[list[OrderLine]]:
-        return await self._items(queries.ORDER_LINES, order_ids, records.order_line)
+        return await self._items(queries.ORDER_LINES, order_ids, from_nodes.order_line)
 
     async def order_steps(self, order_ids: Sequence[str]) -> list[list[OrderStepRecord]]:
-        return await self._items(queries.ORDER_STEPS, order_ids, records.order_step)
+        return await self._items(queries.ORDER_STEPS, order_ids, from_nodes.order_step)
 
     async def hand_offs(self, ticket_ids: Sequence[str]) -> list[list[HandOff]]:
-        return await self._items(queries.TICKET_HAND_OFFS, ticket_ids, records.hand_off)
+        return await self._items(queries.TICKET_HAND_OFFS, ticket_ids, from_nodes.hand_off)
 
     async def customer_identities(self, customer_ids: Sequence[str]) -> list[list[ExternalId]]:
-        return await self._items(queries.CUSTOMER_IDENTITIES, customer_ids, records.external_id)
+        return await self._items(queries.CUSTOMER_IDENTITIES, customer_ids, from_nodes.external_id)
 
     async def employee_identities(self, employee_ids: Sequence[str]) -> list[list[ExternalId]]:
-        return await self._items(queries.EMPLOYEE_IDENTITIES, employee_ids, records.external_id)
+        return await self._items(queries.EMPLOYEE_IDENTITIES, employee_ids, from_nodes.external_id)
 
     # --- pages per parent, and root lists -----------------------------------------------
 
@@ -303,11 +245,11 @@ class Neo4jGraphStore:
         row = rows[0]
         owner = row["owner"]
         related = Related(
-            employees=[] if owner is None else [records.employee(owner)],
-            departments=[] if row["department"] is None else [records.department(row["department"])],
+            employees=[] if owner is None else [from_nodes.employee(owner)],
+            departments=[] if row["department"] is None else [from_nodes.department(row["department"])],
         )
         pages = {relation: pages[0] for relation, pages in _pages_by_relation(rows, parts, [customer_id]).items()}
-        return records.customer(row["node"]), related, pages
+        return from_nodes.customer(row["node"]), related, pages
 
     async def _customer_pages(
         self, windows: Mapping[Relation, tuple[int, int]], ids: Sequence[str], *, with_customer: bool
@@ -397,15 +339,15 @@ def _customer_page(row: Mapping[str, Any], part: CustomerPage, convert: Convert[
     related = None
     if part.reads_ahead == "lines":
         related = Related(
-            products=[records.product(node) for products in row[part.name + "_products"] for node in products],
+            products=[from_nodes.product(node) for products in row[part.name + "_products"] for node in products],
             order_lines={
-                order["id"]: [records.order_line(line) for line in lines]
+                order["id"]: [from_nodes.order_line(line) for line in lines]
                 for order, lines in zip(page, row[part.name + "_lines"], strict=True)
             },
         )
     elif part.reads_ahead == "people":
         related = Related(
-            employees=[records.employee(node) for node in row[part.name + "_employees"]],
-            departments=[records.department(node) for node in row[part.name + "_departments"]],
+            employees=[from_nodes.employee(node) for node in row[part.name + "_employees"]],
+            departments=[from_nodes.department(node) for node in row[part.name + "_departments"]],
         )
     return Page([convert(node) for node in page], row[part.name + "_total"], related)

@@ -32,7 +32,6 @@ import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, LiteralString
 
@@ -42,8 +41,9 @@ from neo4j.exceptions import ConstraintError
 from domain.errors import BadUserInputError, ConflictError
 from graph.events import append_events, department_of, event
 from graph.neo4j_errors import translated
-from graph.outbox import ENQUEUE, OutboxKind
+from graph.outbox import ENQUEUE
 from graph.row_rules import RowScope
+from graph.write_model import Actor, OutboxKind, WriteResult
 
 MAX_KEY_CHARS: Final = 200
 
@@ -134,22 +134,6 @@ OPTIONAL MATCH (o:OutboxItem {id: $id}) RETURN o IS NOT NULL AS found
 """
 
 CLOSED_STATUSES: Final = frozenset({"CLOSED", "RESOLVED"})
-
-
-@dataclass(frozen=True, slots=True)
-class WriteResult:
-    """What a write answered: the ids it touched (``answer``) and whether it was a replay."""
-
-    answer: Mapping[str, Any]
-    replayed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who writes: the caller's subject (it scopes their idempotency keys) and employee."""
-
-    subject: str
-    employee_id: str | None  # None: a system of record that did not say who acted
 
 
 # A write's work: given its transaction and the list to add its events to, its answer.

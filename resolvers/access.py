@@ -230,7 +230,7 @@ class ReadCheck:
     """
 
     def __init__(self, schema: GraphQLSchema) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._rules: weakref.WeakKeyDictionary[Grants, type[ValidationRule]] = weakref.WeakKeyDictionary()
         self._verdicts: dict[
             int, tuple[weakref.ref[DocumentNode], OrderedDict[frozenset[str], list[GraphQLError]]]
@@ -249,8 +249,8 @@ class ReadCheck:
             return found
         rule = self._rules.get(grants)
         if rule is None:
-            rule = self._rules[grants] = read_rule(grants, self._schema)
-        found = verdicts[grants.role_names] = validate(self._schema, document, [rule])
+            rule = self._rules[grants] = read_rule(grants, self._graphql_schema)
+        found = verdicts[grants.role_names] = validate(self._graphql_schema, document, [rule])
         if len(verdicts) > VERDICTS_PER_DOCUMENT:
             verdicts.popitem(last=False)
         return found

@@ -3,7 +3,9 @@
 ``caller`` and ``access`` are who the request runs as and what the policy lets them see; they
 have no defaults, so nothing builds a context without deciding that (``Access.unrestricted()``
 for scripts and tests that are not about access). The store given is narrowed to the rows the
-access lets the caller see.
+access lets the caller see, and the trace store is the one that store brings, under the
+same rules. The store is a port (``resolvers.ports.GraphStore``): the composition root picks
+its adapter.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ import strawberry
 
 from domain.access import Access, Caller
 from domain.budget import RequestBudget
-from graph.events import EventFeed
+from graph.event_model import EventFeed
 from graph.row_rules import row_scope
-from graph.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
-from graph.store import Neo4jGraphStore
-from graph.trace_store import Neo4jTraceStore
-from resolvers.live_loaders import LiveLoaders
+from graph.trace.service_levels import DEFAULT_SERVICE_LEVELS, ServiceLevels
+from resolvers.live.loaders import LiveLoaders
 from resolvers.loaders import Loaders
-from resolvers.trace_loaders import TraceLoaders
+from resolvers.ports import GraphStore, TraceStore
+from resolvers.trace.loaders import TraceLoaders
 from sources.port import Source
 
 
@@ -42,7 +43,7 @@ class StreamCursor:
 
 @dataclass
 class Context:
-    store: Neo4jGraphStore
+    store: GraphStore
     access: Access
     max_page_size: int = 100
     service_levels: ServiceLevels = DEFAULT_SERVICE_LEVELS
@@ -58,7 +59,7 @@ class Context:
     stream: StreamCursor | None = None
     caller: Caller = field(init=False)
     loaders: Loaders = field(init=False)
-    trace: Neo4jTraceStore = field(init=False)
+    trace: TraceStore = field(init=False)
     trace_loaders: TraceLoaders = field(init=False)
     live: LiveLoaders = field(init=False)
 
@@ -67,7 +68,7 @@ class Context:
         # The caller's row rules go into every statement the store sends (graph.row_rules).
         self.store = self.store.seeing(row_scope(self.access.row_rules), self.caller.employee_id)
         self.loaders = Loaders(self.store)
-        self.trace = Neo4jTraceStore(self.store)
+        self.trace = self.store.traces()
         self.trace_loaders = TraceLoaders(self.trace)
         self.live = LiveLoaders(self.sources, self.budget)
 

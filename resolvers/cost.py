@@ -11,8 +11,9 @@ SDL (``@cost`` and ``@listSize``), so a gateway in front reads the same budget f
   that makes Neo4j scan a large label rather than walk an index);
 - a list multiplies the cost of one of its items by its size: the value of its slicing
   argument (``first``, ``last``) when given, capped at the page cap, or else its
-  ``assumedSize``; a connection passes that size on to its ``sizedFields`` (``edges`` and
-  ``nodes``);
+  ``assumedSize`` (a field whose resolver accepts more than the page cap says so in its
+  metadata, ``MAX_SIZE``, and is capped there instead); a connection passes that size on to
+  its ``sizedFields`` (``edges`` and ``nodes``);
 - the fields of a selection set add up; fields merged under one response name count once,
   and a fragment spread twice in one selection set counts once, as graphql-core runs them;
   on a union or an interface, an item costs its common fields and the most expensive of the
@@ -32,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import strawberry
 from graphql import (
@@ -58,9 +59,9 @@ from graphql import (
     is_composite_type,
 )
 from strawberry.federation.schema_directives import Cost, ListSize
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
 from strawberry.types.unset import UNSET
+
+from resolvers.strawberry_internals import field_definition
 
 # The size a connection passes on, and the names of the fields it passes it to.
 _Sized = tuple[int | None, tuple[str, ...]]
@@ -80,12 +81,11 @@ DEMAND_BUCKETS = 50
 LIVE_LIST_SIZE = 10  # opportunities or campaigns of a customer in the CRM
 
 # What the fields that do more than read nodes cost, in objects' worth of work: reading and
-# answering one object costs 1, about 7 µs of the service's time on the bench graph. Each
-# weight is the time the field typically took there for the queries ``bench/limits_bench.py``
-# generates, in those units: a typical call, not the worst one. What a field costs at its
-# worst depends on its arguments (a department's flows over all time took 0.5 s, a year of
-# demand by product 4 s), which a static estimate cannot see: the request's deadline bounds it.
-# A root field runs its own statement: its round trip (about 1 ms) outweighs reading the object.
+# answering one object costs 1. Each weight is the time the field typically took on the bench
+# graph for the queries ``bench/limits_bench.py`` generates, in those units: a typical call,
+# not the worst one (the README's Limits section has the times). What a field costs at its
+# worst depends on its arguments, which a static estimate cannot see: the request's deadline
+# bounds it. A root field runs its own statement: its round trip outweighs reading the object.
 # (Nested relationship fields run one statement per level for all their parents, which a
 # per-item weight cannot say; they cost their objects.)
 STATEMENT_WEIGHT = 150
@@ -93,18 +93,22 @@ LIVE_WEIGHT = 200  # a batched call to a system of record
 JOURNEY_WEIGHT = 500  # the journey statement: order steps, interactions and hand-offs in time order
 CONTACTS_WEIGHT = 2_000  # who touched a customer: every contact, grouped by person and department
 EXPERT_WEIGHT = 300  # each employee ranked by how well they know a customer (one statement ranks them all)
-PATH_WEIGHT = 500  # a shortest-path search over every relationship (2-16 ms)
-PATHS_WEIGHT = 100  # each of all shortest paths (most searches found few, in a few ms)
+PATH_WEIGHT = 500  # a shortest-path search over every relationship
+PATHS_WEIGHT = 100  # each of all shortest paths (most searches find few)
 HAND_OFF_CHAIN_WEIGHT = 100
 FLOWS_WEIGHT = 1_000  # the hand-offs into and out of a department in the window
 FLOW_WEIGHT = 25  # each flow of Department.internalCustomers / handsWorkTo (40 of them: the same work)
-SERVICE_LEVELS_WEIGHT = 3_000  # every open ticket against its tier's targets (20-90 ms)
+SERVICE_LEVELS_WEIGHT = 3_000  # every open ticket against its tier's targets
 DEMAND_WEIGHT = 1_000  # each bucket of the demand aggregation: every order in the window
 # Filters and sorts of the root lists that scan a label instead of walking an index, by label
-# size: orders (500,000 on the bench graph) and interactions (1,000,000) took 0.2-0.9 s,
-# customers (100,000) and tickets (50,000) 40-130 ms.
+# size: orders and interactions are the largest labels, customers and tickets the next.
 SCAN_WEIGHTS = {"orders": 20_000, "interactions": 20_000, "customers": 10_000, "tickets": 10_000}
 SMALL_SCAN_WEIGHT = 100  # products, employees, departments: a few thousand nodes
+
+
+# Key of a strawberry field's ``metadata``: the most a slicing argument of this field may ask
+# for, when the resolver accepts more than the page cap (the estimate caps sizes there).
+MAX_SIZE: Final = "customer_graph.cost.max_size"
 
 
 def weight(value: int) -> Cost:
@@ -144,6 +148,7 @@ class FieldCost:
     slicing_arguments: tuple[str, ...] = ()
     sized_fields: tuple[str, ...] = ()
     argument_weights: tuple[tuple[str, int], ...] = ()
+    max_size: int | None = None  # the field's own ceiling on a slicing argument, if above the page cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +174,8 @@ class CostModel:
             if not isinstance(graphql_type, GraphQLObjectType):
                 continue
             for name, graphql_field in graphql_type.fields.items():
-                definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-                if not isinstance(definition, StrawberryField):
+                definition = field_definition(graphql_field)
+                if definition is None:
                     continue
                 found = _field_cost(definition.directives)
                 arguments = tuple(
@@ -182,6 +187,9 @@ class CostModel:
                 )
                 if arguments:
                     found = dataclasses.replace(found or FieldCost(), argument_weights=arguments)
+                ceiling: object = dict(definition.metadata or {}).get(MAX_SIZE)
+                if isinstance(ceiling, int):
+                    found = dataclasses.replace(found or FieldCost(), max_size=ceiling)
                 if found is not None:
                     fields[(type_name, name)] = found
         return cls(schema, fields, max_list_size)
@@ -340,7 +348,7 @@ class _Walk:
         given = [self._int_argument(node, argument) for argument in spec.slicing_arguments]
         sizes = [value for value in given if value is not None]
         if sizes:
-            return max(0, min(max(sizes), self.model.max_list_size))
+            return max(0, min(max(sizes), max(self.model.max_list_size, spec.max_size or 0)))
         return spec.assumed_size
 
     def _argument(self, node: FieldNode, name: str) -> object:

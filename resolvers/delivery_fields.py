@@ -14,7 +14,7 @@ from datetime import datetime
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from graph import outbox
+from graph import write_model as outbox
 from resolvers.context import Context, Info
 from resolvers.loaders import Loaders
 
@@ -41,7 +41,7 @@ def _loader(context: Context) -> DataLoader[str, outbox.Delivery | None]:
         store = context.store
 
         async def load(ticket_ids: Sequence[str]) -> list[outbox.Delivery | None]:
-            return await outbox.delivery_states(store.driver, store.database, ticket_ids)
+            return await store.deliveries(ticket_ids)
 
         found = _loaders[context.loaders] = DataLoader(load_fn=load)
     return found

@@ -24,13 +24,14 @@ import re
 import traceback
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
-from domain.errors import CustomerGraphError
+from domain.errors import CustomerGraphError, NotFoundError
 
 logger = logging.getLogger("customer_graph.errors")
+T = TypeVar("T")
 
 MASKED_MESSAGE = "Internal server error"
 TOO_MANY_ERRORS = "TOO_MANY_ERRORS"
@@ -38,6 +39,13 @@ _MAX_QUOTED = 80
 _MAX_MESSAGE = 500
 _MAX_TRACEBACK = 8000
 _QUOTED = re.compile(rf"'[^']{{{_MAX_QUOTED + 1},}}'|\"[^\"]{{{_MAX_QUOTED + 1},}}\"")
+
+
+def found(value: T | None, kind: str, id: str) -> T:
+    """``value``, or ``NOT_FOUND`` for a root lookup by id that found nothing."""
+    if value is None:
+        raise NotFoundError(f"no {kind} with id '{id}'", id=id)
+    return value
 
 
 def is_public(error: GraphQLError) -> bool:
@@ -67,12 +75,23 @@ def _cut(value: str, length: int = _MAX_QUOTED) -> str:
     return value if len(value) <= length else value[: length // 2] + "…"
 
 
+def masked(error: GraphQLError) -> GraphQLError:
+    """The error a client sees in place of one that is not public: the one masker of the service.
+
+    Over HTTP ``format_error`` applies it; in-process (``Schema.execute``) the schema's
+    ``MaskUnexpectedErrors`` extension does, so both show the same message and code.
+    """
+    if is_public(error):
+        return error
+    hidden = GraphQLError(MASKED_MESSAGE, path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"})
+    hidden.locations = error.locations
+    return hidden
+
+
 def format_error(error: GraphQLError) -> dict[str, Any]:
     """The error as it goes out in a response, masked unless it is public."""
     if not is_public(error):
-        masked = GraphQLError(MASKED_MESSAGE, path=error.path, extensions={"code": "INTERNAL_SERVER_ERROR"})
-        masked.locations = error.locations
-        return masked.formatted  # type: ignore[return-value]
+        return masked(error).formatted  # type: ignore[return-value]
     formatted: dict[str, Any] = dict(error.formatted)
     formatted["message"] = shortened(formatted["message"])
     extensions = {

@@ -43,13 +43,17 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined
-from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry import Info, Schema
 from strawberry.types.field import StrawberryField
-from strawberry.types.fields.resolver import StrawberryResolver
-from strawberry.types.info import Info
 
 from domain.access import ForbiddenFieldError, MaskMode, redact
+from resolvers.strawberry_internals import (
+    ExecutionContext,
+    field_definition,
+    graphql_schema,
+    has_exception_handlers,
+    strawberry_info,
+)
 
 _PLAIN_ATTRIBUTE = "__plain_attribute__"
 
@@ -89,24 +93,26 @@ def resolve_fields_directly(schema: Schema) -> None:
 
     Values are serialized and errors reported by graphql-core as before.
     """
-    if schema.schema_converter.exception_handlers:
+    if has_exception_handlers(schema):
         return
     info_class = schema.config.info_class
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_schema(schema).type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
             continue
         for field in graphql_type.fields.values():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or definition.extensions or field.args:
+            definition = field_definition(field)
+            if definition is None or definition.extensions or field.args:
                 continue
             if definition.base_resolver is None:
                 field.resolve = plain_attribute(definition.python_name)
             elif not definition.base_resolver.arguments and callable(definition.base_resolver.wrapped_func):
-                field.resolve = _calling(definition, definition.base_resolver, info_class)
+                field.resolve = _calling(definition, info_class)
 
 
-def _calling(definition: StrawberryField, resolver: StrawberryResolver[Any], info_class: type[Info]) -> Any:
+def _calling(definition: StrawberryField, info_class: type[Info]) -> Any:
     """A graphql-core resolver calling an argument-less strawberry resolver as strawberry does."""
+    resolver = definition.base_resolver
+    assert resolver is not None
     function = cast("Callable[..., Any]", resolver.wrapped_func)
     passes_self = resolver.self_parameter is not None
     source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None]
@@ -115,13 +121,13 @@ def _calling(definition: StrawberryField, resolver: StrawberryResolver[Any], inf
     def resolve(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
         keywords = dict.fromkeys(source_names, source)
         if info_name is not None:
-            keywords[info_name] = info_class(_raw_info=info, _field=definition)
+            keywords[info_name] = strawberry_info(info_class, info, definition)
         return function(source, **keywords) if passes_self else function(**keywords)
 
     return resolve
 
 
-class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldExecutor(ExecutionContext):
     """strawberry's graphql-core executor, with plain scalar fields read directly (see the module docstring)."""
 
     _plans: dict[int, tuple[GroupedFieldSet, _Plan]]

@@ -3,7 +3,7 @@
 Merged into ``Query`` by ``resolvers.schema``. Both read through the request's store, so the
 caller's row rules are in their Cypher (a hidden entity is never a hit, a neighbour or a
 centre: a hidden centre answers exactly as a missing one). Both are bounded: ``first`` has a
-ceiling, the search reads at most ``SEARCH_SCAN`` index hits, a neighbourhood at most
+ceiling, the search reads at most ``SEARCH_SCAN`` then ``SEARCH_WIDE_SCAN`` index hits, a neighbourhood at most
 ``MAX_NEIGHBOURS`` nodes and four relationships per node.
 
 A search compares what the user typed with names, subjects and ids: it is a filter, and a
@@ -24,19 +24,25 @@ import strawberry
 from domain.access import ForbiddenError
 from domain.errors import BadUserInputError, NotFoundError
 from graph import explore_queries
-from graph.explore_store import Edge, FoundNode, Neo4jExploreStore
+from graph.explore_store import Edge, FoundNode
 from resolvers import cost
 from resolvers.context import Info
+from resolvers.entities.customer import Customer
+from resolvers.entities.department import Department
+from resolvers.entities.employee import Employee
+from resolvers.entities.interaction import Interaction
+from resolvers.entities.order import Order
+from resolvers.entities.product import Product
+from resolvers.entities.ticket import Ticket
 from resolvers.enums import OrderStep
-from resolvers.trace_reports import KIND_OF_LABEL, EntityKind, EntityRef, PathNode, RelationshipType
-from resolvers.types import Customer, Department, Employee, Interaction, Order, Product, Ticket
+from resolvers.trace.reports import KIND_OF_LABEL, EntityKind, EntityRef, PathNode, RelationshipType
 
 DEFAULT_SEARCH_HITS = 10
 MAX_SEARCH_HITS = 50
 DEFAULT_NEIGHBOURS = 50
 MAX_NEIGHBOURS = 1_000
 EDGES_PER_NODE = 4
-SEARCH_WEIGHT = 300  # one full-text query and the row rules of up to SEARCH_SCAN hits
+SEARCH_WEIGHT = 300  # a full-text query or two and the row rules of their hits
 NEIGHBOURHOOD_WEIGHT = 500  # one statement: the neighbours and the relationships among them
 
 _NODE_TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
@@ -159,7 +165,7 @@ class ExploreQuery:
                 f"'text' may be at most {explore_queries.MAX_SEARCH_TEXT} characters", argument="text"
             )
         labels = searchable_labels(info, kinds)
-        hits = await Neo4jExploreStore(info.context.store).search(text, labels, first)
+        hits = await info.context.store.explore().search(text, labels, first)
         return [SearchHit(score=hit.score, found=hit.node) for hit in hits]
 
     @strawberry.field(
@@ -169,6 +175,7 @@ class ExploreQuery:
             cost.list_size(DEFAULT_NEIGHBOURS, ["first"], ["nodes", "relationships"]),
             cost.weight(NEIGHBOURHOOD_WEIGHT),
         ],
+        metadata={cost.MAX_SIZE: MAX_NEIGHBOURS},
     )
     async def neighbourhood(
         self,
@@ -180,7 +187,7 @@ class ExploreQuery:
         if not 1 <= first <= MAX_NEIGHBOURS:
             raise BadUserInputError(f"'first' must be between 1 and {MAX_NEIGHBOURS}", argument="first")
         types = [t.value for t in (relationship_types if relationship_types is not None else RelationshipType)]
-        found = await Neo4jExploreStore(info.context.store).neighbourhood(
+        found = await info.context.store.explore().neighbourhood(
             entity.kind.value, entity.id, list(dict.fromkeys(types)), first, EDGES_PER_NODE * (first + 1)
         )
         if found is None:

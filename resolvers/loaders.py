@@ -29,7 +29,8 @@ from graph.model import (
     Product,
     Ticket,
 )
-from graph.store import Neo4jGraphStore, Page, Related, Relation
+from graph.reads import Page, Related, Relation
+from resolvers.ports import GraphStore
 
 PageKey = tuple[str, int, int]
 K = TypeVar("K")
@@ -39,7 +40,7 @@ CustomerPageKey = tuple[Relation, str, int, int]
 
 
 def _page_loader(
-    store: Neo4jGraphStore, relation: Relation, prime: Callable[[Related], None]
+    store: GraphStore, relation: Relation, prime: Callable[[Related], None]
 ) -> DataLoader[PageKey, Page[Any]]:
     async def load_pages(keys: Sequence[PageKey]) -> list[Page[Any]]:
         by_window: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -58,7 +59,7 @@ def _page_loader(
 
 
 def _customer_page_loader(
-    store: Neo4jGraphStore, prime: Callable[[Related], None]
+    store: GraphStore, prime: Callable[[Related], None]
 ) -> DataLoader[CustomerPageKey, Page[Any]]:
     """Pages of customers' relationships: every relationship a query level asks for in one statement."""
 
@@ -94,6 +95,15 @@ def _customer_page_loader(
 def _name(relation: Relation) -> str:
     page = relation.customer_page
     return relation.name if page is None else page.name
+
+
+async def load_wrapped(loader: DataLoader[K, V | None], key: K | None, wrap: Callable[[V], R]) -> R | None:
+    """The record of ``key`` read through ``loader`` (batched with the level's others), wrapped as
+    its GraphQL type by ``wrap`` (its ``from_record``); ``None`` for no key or no record."""
+    if key is None:
+        return None
+    record = await loader.load(key)
+    return None if record is None else wrap(record)
 
 
 def now_or_later(loader: DataLoader[K, V], key: K, then: Callable[[V], R]) -> R | Awaitable[R]:
@@ -132,7 +142,7 @@ def _loader(load: Callable[[Sequence[str]], Awaitable[list[Any]]]) -> DataLoader
 class Loaders:
     """The DataLoaders of one request."""
 
-    def __init__(self, store: Neo4jGraphStore) -> None:
+    def __init__(self, store: GraphStore) -> None:
         self._store = store
         self.customer: DataLoader[str, Customer | None] = DataLoader(load_fn=self._load_customers)
         self.order: DataLoader[str, Order | None] = _loader(store.orders)

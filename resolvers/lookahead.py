@@ -34,9 +34,10 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_argument_values
 
 from domain.errors import BadUserInputError
-from graph.store import Relation
+from graph.reads import Relation
 from resolvers.context import Info
 from resolvers.pagination import forward_window
+from resolvers.strawberry_internals import raw_info
 
 _MAX_FIELDS = 10_000
 N = TypeVar("N")
@@ -127,7 +128,7 @@ def _argument_values(
 
 def asks_on_nodes(info: Info, name: str) -> bool:
     """Whether the connection being resolved selects ``name`` under ``nodes`` or ``edges { node }``."""
-    raw = info._raw_info
+    raw = raw_info(info)
     return any(name in _asked(field_node, raw.fragments) for field_node in raw.field_nodes)
 
 
@@ -155,7 +156,7 @@ def customer_pages_asked(info: Info, default_size: int) -> dict[Relation, tuple[
     Customer field will load it, so a lookup can read them in the same statement. A
     relationship asked more than once (aliases) is read ahead once, for its first field.
     """
-    raw = info._raw_info
+    raw = raw_info(info)
     customer_type = raw.schema.get_type("Customer")
     if not isinstance(customer_type, GraphQLObjectType):
         return {}
@@ -187,7 +188,7 @@ def journey_page_asked(info: Info) -> tuple[int | None, str | None] | None:
     besides the customer's own fields can be answered by it alone. A filtered journey, or
     arguments that do not fit (left to the field, which reports them), give ``None``.
     """
-    raw = info._raw_info
+    raw = raw_info(info)
     customer_type = raw.schema.get_type("Customer")
     if not isinstance(customer_type, GraphQLObjectType):
         return None

@@ -22,11 +22,14 @@ import strawberry
 
 from domain.access import WRITE_ROOT, ForbiddenError
 from domain.errors import BadUserInputError
-from graph.writes import Actor, Neo4jWriteStore
+from graph.write_model import Actor
 from resolvers import cost
 from resolvers.context import Info
+from resolvers.entities.customer import Customer
+from resolvers.entities.interaction import Interaction
+from resolvers.entities.ticket import HandOff, Ticket
 from resolvers.enums import Channel, Priority
-from resolvers.types import Customer, HandOff, Interaction, Ticket
+from resolvers.ports import WriteStore
 
 # A write: a transaction of a few statements, each a unique lookup, and a commit.
 WRITE_WEIGHT: Final = 500
@@ -54,7 +57,7 @@ def _id(value: str, field: str) -> str:
     return value
 
 
-def _writer(info: Info, mutation: str) -> Neo4jWriteStore:
+def _writer(info: Info, mutation: str) -> WriteStore:
     """The write store of the caller, once the policy lets them run ``mutation``."""
     access = info.context.access
     if not access.readable(WRITE_ROOT, mutation):
@@ -62,8 +65,7 @@ def _writer(info: Info, mutation: str) -> Neo4jWriteStore:
     caller = access.caller
     if caller.employee_id is None:
         raise ForbiddenError("mutations are made by an employee: the token names none")
-    store = info.context.store
-    return Neo4jWriteStore(store.driver, store.database, store.scope, Actor(caller.subject, caller.employee_id))
+    return info.context.store.writes(Actor(caller.subject, caller.employee_id))
 
 
 @strawberry.input(description="A contact with a customer to record.")

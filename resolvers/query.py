@@ -7,12 +7,21 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from domain.errors import BadUserInputError, NotFoundError
+from domain.errors import BadUserInputError
 from graph import model
-from graph.store import Entity
-from resolvers import cost, trace_fields
+from graph.reads import Entity
+from resolvers import cost
 from resolvers.access import ensure_filterable
 from resolvers.context import Info
+from resolvers.entities.customer import Customer
+from resolvers.entities.department import Department
+from resolvers.entities.employee import Employee
+from resolvers.entities.interaction import Interaction
+from resolvers.entities.order import Order
+from resolvers.entities.paging import NESTED_PAGE_SIZE
+from resolvers.entities.product import Product
+from resolvers.entities.ticket import Ticket
+from resolvers.errors import found
 from resolvers.inputs import (
     CustomerFilter,
     CustomerOrder,
@@ -33,7 +42,7 @@ from resolvers.inputs import (
 )
 from resolvers.lookahead import customer_pages_asked, journey_page_asked
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Connection, connection, window
-from resolvers.types import NESTED_PAGE_SIZE, Customer, Department, Employee, Interaction, Order, Product, Ticket
+from resolvers.trace import fields as trace_fields
 
 T = TypeVar("T")
 
@@ -76,12 +85,6 @@ async def _list(
     return connection([build(row) for row in rows], page.skip, has_next_page=has_next, count=count)
 
 
-def _found(record: T | None, kind: str, id: str) -> T:
-    if record is None:
-        raise NotFoundError(f"no {kind} with id '{id}'", id=id)
-    return record
-
-
 async def _customer_with_journey(info: Info, id: str, first: int | None, after: str | None) -> model.Customer | None:
     """The customer as their journey page reads them: the page Customer.journey then finds loaded."""
     try:
@@ -108,7 +111,7 @@ class Query:
             record = await _customer_with_journey(info, id, *journey_page)
         else:
             record = await loaders.customer.load(id)
-        return Customer.from_record(_found(record, "customer", id))
+        return Customer.from_record(found(record, "customer", id))
 
     @strawberry.field(
         description="Customers, filtered, sorted and paged.",
@@ -134,7 +137,7 @@ class Query:
 
     @strawberry.field(description="One order by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        return Order.from_record(_found(await info.context.loaders.order.load(id), "order", id))
+        return Order.from_record(found(await info.context.loaders.order.load(id), "order", id))
 
     @strawberry.field(
         description="Orders, filtered, sorted (newest first by default) and paged.",
@@ -159,7 +162,7 @@ class Query:
 
     @strawberry.field(description="One product by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
-        return Product.from_record(_found(await info.context.loaders.product.load(id), "product", id))
+        return Product.from_record(found(await info.context.loaders.product.load(id), "product", id))
 
     @strawberry.field(
         description="Products, filtered, sorted and paged.",
@@ -185,7 +188,7 @@ class Query:
 
     @strawberry.field(description="One employee by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        return Employee.from_record(_found(await info.context.loaders.employee.load(id), "employee", id))
+        return Employee.from_record(found(await info.context.loaders.employee.load(id), "employee", id))
 
     @strawberry.field(
         description="Employees by name, filtered and paged.",
@@ -209,7 +212,7 @@ class Query:
 
     @strawberry.field(description="One department by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def department(self, info: Info, id: strawberry.ID) -> Department | None:
-        return Department.from_record(_found(await info.context.loaders.department.load(id), "department", id))
+        return Department.from_record(found(await info.context.loaders.department.load(id), "department", id))
 
     @strawberry.field(
         description="Departments by name, filtered and paged.",
@@ -233,7 +236,7 @@ class Query:
 
     @strawberry.field(description="One interaction by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def interaction(self, info: Info, id: strawberry.ID) -> Interaction | None:
-        return Interaction.from_record(_found(await info.context.loaders.interaction.load(id), "interaction", id))
+        return Interaction.from_record(found(await info.context.loaders.interaction.load(id), "interaction", id))
 
     @strawberry.field(
         description="Interactions, newest first by default, filtered and paged.",
@@ -257,7 +260,7 @@ class Query:
 
     @strawberry.field(description="One ticket by id.", directives=[cost.weight(cost.STATEMENT_WEIGHT)])
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
-        return Ticket.from_record(_found(await info.context.loaders.ticket.load(id), "ticket", id))
+        return Ticket.from_record(found(await info.context.loaders.ticket.load(id), "ticket", id))
 
     @strawberry.field(
         description="Tickets, filtered, sorted (newest first by default) and paged.",

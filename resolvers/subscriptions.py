@@ -23,20 +23,22 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Final, LiteralString
+from typing import Final
 
 import strawberry
 
 from domain.errors import BadUserInputError
-from graph import trace_model
-from graph.events import EventFeed, GraphEvent
+from graph.event_model import EventFeed, GraphEvent
 from graph.model import Channel, DepartmentKind
+from graph.trace import model as trace_model
 from resolvers import cost
 from resolvers.context import Info
+from resolvers.entities.department import Department
+from resolvers.entities.employee import Employee
+from resolvers.entities.ticket import Ticket
 from resolvers.enums import Tier
-from resolvers.trace_reports import ServiceLevelState
-from resolvers.trace_types import JourneyEvent
-from resolvers.types import Department, Employee, Ticket
+from resolvers.trace.reports import ServiceLevelState
+from resolvers.trace.types import JourneyEvent
 
 VISIBILITY_TTL_S: Final = 10.0
 MAX_REMEMBERED: Final = 10_000
@@ -49,13 +51,6 @@ JOURNEY_KINDS: Final = {
     "TICKET_HANDED_OFF": trace_model.JourneyEventKind.TICKET_HANDED_OFF,
     "TICKET_CLOSED": trace_model.JourneyEventKind.TICKET_CLOSED,
 }
-
-VISIBLE_CUSTOMER: LiteralString = """
-OPTIONAL MATCH (c:Customer {id: $id}) WHERE @visible(Customer, c) RETURN c IS NOT NULL AS visible
-"""
-VISIBLE_TICKET: LiteralString = """
-OPTIONAL MATCH (t:Ticket {id: $id}) WHERE @visible(Ticket, t) RETURN t IS NOT NULL AS visible
-"""
 
 
 class _Visibility:
@@ -73,9 +68,7 @@ class _Visibility:
         known = self._known.get(key)
         if known is not None and time.monotonic() - known[0] < VISIBILITY_TTL_S:
             return known[1]
-        query = VISIBLE_CUSTOMER if label == "Customer" else VISIBLE_TICKET
-        rows = await self._store.read(query, id=id)
-        visible = bool(rows and rows[0]["visible"])
+        visible = await self._store.sees(label, id)
         if len(self._known) >= MAX_REMEMBERED:
             self._known.clear()
         self._known[key] = (time.monotonic(), visible)

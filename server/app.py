@@ -5,6 +5,8 @@ tests and embedders may hand in an open ``driver`` instead, which the app then l
 The live sources the live fields read are built from ``settings.sources_file`` (its ``${VAR}``
 references filled from the ``environ`` the composition root passes) and opened and closed by
 the lifespan too, unless ``sources`` are handed in (then they are the caller's to close).
+What the lifespan opened reaches the routes as Starlette's lifespan state (``Services``, read
+with ``services_of(request)``), so nothing in the app changes after it is built.
 ``/readyz`` is about Neo4j only; ``/healthz/sources`` reports each source without failing.
 Every response carries an ``X-Request-Id`` (``server/request_id.py``); browsers on the origins
 in ``settings.cors_allowed_origins`` may call the API (none by default: same origin only).
@@ -32,20 +34,23 @@ from neo4j import AsyncDriver
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import Access
 from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.schema import apply_schema
 from graph.store import Neo4jGraphStore
+from graph.trace.service_levels import ServiceLevels
 from resolvers.context import Context, StreamCursor
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
 from server.delivery import delivering
@@ -77,13 +82,24 @@ CORS_ALLOWED_HEADERS = [
 ]
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Services:
-    """What the lifespan opened and the routes use."""
+    """What the lifespan opened, handed to each request as Starlette's lifespan state."""
 
-    store: Neo4jGraphStore | None = None
+    store: Neo4jGraphStore
     sources: Mapping[str, Source] = field(default_factory=dict)
     events: EventHub | None = None
+
+
+def services_of(connection: HTTPConnection) -> Services | None:
+    """The services of a started app; ``None`` when it runs without its lifespan."""
+    services: Services | None = getattr(connection.state, "services", None)
+    return services
+
+
+def store_of(connection: HTTPConnection) -> Neo4jGraphStore | None:
+    services = services_of(connection)
+    return services.store if services is not None else None
 
 
 @asynccontextmanager
@@ -118,6 +134,144 @@ def persisted_queries_for(settings: Settings) -> PersistedQueries:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    """What ``create_app`` was given and built once: the lifespan, each request's ``Context``
+    and the playground's page are made from it."""
+
+    settings: Settings
+    access: AccessControl
+    service_levels: ServiceLevels
+    driver: AsyncDriver | None
+    sources: Mapping[str, Source] | None
+    environ: Mapping[str, str]
+    playground: Callable[[Sequence[Mapping[str, str]]], str] | None
+    explorer: Callable[[Sequence[Mapping[str, str]]], str] | None
+
+    @asynccontextmanager
+    async def lifespan(self, _: Starlette) -> AsyncIterator[dict[str, Services]]:
+        settings = self.settings
+        own_driver = self.driver is None
+        active = self.driver or open_driver(
+            settings.effective_neo4j_uri(), settings.neo4j_user, settings.neo4j_password.get_secret_value()
+        )
+        try:
+            if own_driver:
+                await apply_schema(active, settings.neo4j_database)
+            await self.access.start()
+            async with (
+                live_sources(settings, self.sources, self.environ) as opened,
+                delivering(settings, active),
+                following(settings, active, self.service_levels) as hub,
+            ):
+                yield {"services": Services(Neo4jGraphStore(active, settings.neo4j_database), opened, hub)}
+        finally:
+            await self.access.close()
+            if own_driver:
+                await active.close()
+
+    def context_for(self, request: Request, budget: RequestBudget) -> Context:
+        services = services_of(request)
+        if services is None:
+            raise RuntimeError("the app is not started: run it with its lifespan")
+        return Context(
+            store=services.store.within(budget),
+            access=access_of(request),
+            max_page_size=self.settings.max_page_size,
+            service_levels=self.service_levels,
+            sources=services.sources,
+            budget=budget,
+        )
+
+    def subscription_context(
+        self, connection: HTTPConnection, access: Access, stream: StreamCursor | None, budget: RequestBudget | None
+    ) -> Context:
+        """The context of an operation sent over WebSocket or SSE: a query or mutation runs within
+        its ``budget`` as over HTTP; a subscription has none (it lasts as long as its client)."""
+        services = services_of(connection)
+        if services is None:
+            raise RuntimeError("the app is not started: run it with its lifespan")
+        return Context(
+            store=services.store if budget is None else services.store.within(budget),
+            access=access,
+            max_page_size=self.settings.max_page_size,
+            service_levels=self.service_levels,
+            sources=services.sources,
+            budget=budget,
+            events=services.events,
+            stream=stream,
+        )
+
+    async def page(self, request: Request) -> str:
+        assert self.playground is not None
+        services = services_of(request)
+        return self.playground(await self.access.playground_identities(services.store if services else None))
+
+    async def explore(self, request: Request) -> Response:
+        # The explorer's page (server/explorer.py), with the playground's tokens.
+        if self.explorer is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        services = services_of(request)
+        # With development keys the page carries tokens: no cache keeps a copy.
+        body = self.explorer(await self.access.playground_identities(services.store if services else None))
+        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    services = services_of(request)
+    try:
+        if services is not None and await services.store.ping():
+            return JSONResponse({"status": "ready", "graph": "ok"})
+        reason = "not started"
+    except CustomerGraphError as error:
+        reason = error.message
+    return JSONResponse({"status": "unavailable", "graph": reason}, status_code=503)
+
+
+async def sources_health(request: Request) -> Response:
+    # A source that is down nulls some fields; it does not make the service unready: always 200.
+    services = services_of(request)
+    sources = services.sources if services is not None else {}
+    checks = await asyncio.gather(*(source.health() for source in sources.values()))
+    report = [
+        {
+            "name": check.name,
+            "ok": check.ok,
+            "circuit": check.circuit.value,
+            "latency_ms": round(check.latency_ms, 1),
+            "detail": check.detail,
+        }
+        for check in checks
+    ]
+    status = "ok" if all(check.ok for check in checks) else "degraded"
+    return JSONResponse({"status": status, "sources": report})
+
+
+async def home(_: Request) -> Response:
+    return RedirectResponse("/graphql")
+
+
+@asynccontextmanager
+async def started(app: Starlette) -> AsyncIterator[ASGIApp]:
+    """The app with its lifespan run, as an ASGI app that hands each request the lifespan's state.
+
+    An ASGI server (uvicorn) does this itself; tests, benches and embedders that call the app
+    in-process (``httpx.ASGITransport``) run it through this instead.
+    """
+    async with app.router.lifespan_context(app) as state:
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket"):
+                scope = {**scope, "state": dict(state or {})}
+            await app(scope, receive, send)
+
+        yield with_state
+
+
 def create_app(
     settings: Settings,
     *,
@@ -128,129 +282,42 @@ def create_app(
     explorer: Callable[[Sequence[Mapping[str, str]]], str] | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    services = Services()
     schema = build_schema()
     persisted = persisted_queries_for(settings)
-    service_levels = settings.service_levels()
-    access = AccessControl(settings, schema._schema, playground=playground is not None or explorer is not None)
-
-    @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        own_driver = driver is None
-        active = driver or open_driver(
-            settings.effective_neo4j_uri(), settings.neo4j_user, settings.neo4j_password.get_secret_value()
-        )
-        try:
-            if own_driver:
-                await apply_schema(active, settings.neo4j_database)
-            await access.start()
-            async with (
-                live_sources(settings, sources, environ or {}) as opened,
-                delivering(settings, active),
-                following(settings, active, service_levels) as hub,
-            ):
-                services.store = Neo4jGraphStore(active, settings.neo4j_database)
-                services.sources = opened
-                services.events = hub
-                yield
-        finally:
-            services.store = None
-            services.sources = {}
-            services.events = None
-            await access.close()
-            if own_driver:
-                await active.close()
-
-    def context_for(request: Request, budget: RequestBudget) -> Context:
-        if services.store is None:
-            raise RuntimeError("the app is not started: run it with its lifespan")
-        return Context(
-            store=services.store.within(budget),
-            access=access_of(request),
-            max_page_size=settings.max_page_size,
-            service_levels=service_levels,
-            sources=services.sources,
-            budget=budget,
-        )
-
-    def subscription_context(caller_access: Access, stream: StreamCursor | None) -> Context:
-        if services.store is None:
-            raise RuntimeError("the app is not started: run it with its lifespan")
-        return Context(
-            store=services.store,
-            access=caller_access,
-            max_page_size=settings.max_page_size,
-            service_levels=service_levels,
-            sources=services.sources,
-            events=services.events,
-            stream=stream,
-        )
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_: Request) -> Response:
-        try:
-            if services.store is not None and await services.store.ping():
-                return JSONResponse({"status": "ready", "graph": "ok"})
-            reason = "not started"
-        except CustomerGraphError as error:
-            reason = error.message
-        return JSONResponse({"status": "unavailable", "graph": reason}, status_code=503)
-
-    async def sources_health(_: Request) -> Response:
-        # A source that is down nulls some fields; it does not make the service unready: always 200.
-        checks = await asyncio.gather(*(source.health() for source in services.sources.values()))
-        report = [
-            {
-                "name": check.name,
-                "ok": check.ok,
-                "circuit": check.circuit.value,
-                "latency_ms": round(check.latency_ms, 1),
-                "detail": check.detail,
-            }
-            for check in checks
-        ]
-        status = "ok" if all(check.ok for check in checks) else "degraded"
-        return JSONResponse({"status": status, "sources": report})
-
-    async def home(_: Request) -> Response:
-        return RedirectResponse("/graphql")
-
-    async def page() -> str:
-        assert playground is not None
-        return playground(await access.playground_identities(services.store))
-
-    async def explore(_: Request) -> Response:
-        # The explorer's page (server/explorer.py), with the playground's tokens.
-        if explorer is None:
-            return PlainTextResponse("Not Found", status_code=404)
-        # With development keys the page carries tokens: no cache keeps a copy.
-        body = explorer(await access.playground_identities(services.store))
-        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
-
+    wiring = _Wiring(
+        settings=settings,
+        access=AccessControl(
+            settings, graphql_schema(schema), playground=playground is not None or explorer is not None
+        ),
+        service_levels=settings.service_levels(),
+        driver=driver,
+        sources=sources,
+        environ=environ or {},
+        playground=playground,
+        explorer=explorer,
+    )
     endpoint = GraphQLEndpoint(
-        schema._schema,
-        context_for,
-        page if playground is not None else None,
+        graphql_schema(schema),
+        wiring.context_for,
+        wiring.page if playground is not None else None,
         executor_class=PlainFieldExecutor,
         limits=RequestLimits.of(settings),
-        cost_model=CostModel.of(schema._schema, settings.max_page_size),
+        cost_model=CostModel.of(graphql_schema(schema), settings.max_page_size),
         persisted=persisted,
-        authorize=access.authorize,
+        authorize=wiring.access.authorize,
     )
     runner = SubscriptionRunner(
-        schema._schema,
-        access,
-        subscription_context,
+        graphql_schema(schema),
+        wiring.access,
+        wiring.subscription_context,
         RequestLimits.of(settings),
-        CostModel.of(schema._schema, settings.max_page_size),
+        CostModel.of(graphql_schema(schema), settings.max_page_size),
         persisted,
     )
-    websocket = WebSocketEndpoint(runner, access, max_per_connection=settings.subscriptions_max_per_connection)
+    websocket = WebSocketEndpoint(runner, wiring.access, max_per_connection=settings.subscriptions_max_per_connection)
     event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)
     secret = settings.helpdesk_webhook_secret
-    webhook = HelpdeskWebhook(secret.get_secret_value() if secret else None, lambda: services.store)
+    webhook = HelpdeskWebhook(secret.get_secret_value() if secret else None, store_of)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         WebSocketRoute("/graphql", websocket.handle),
@@ -260,7 +327,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/healthz/sources", sources_health, methods=["GET"]),
         Route("/", home, methods=["GET"]),
-        Route("/explore", explore, methods=["GET"]),
+        Route("/explore", wiring.explore, methods=["GET"]),
         *extra_routes,
     ]
     middleware = [Middleware(RequestIdMiddleware)]
@@ -275,7 +342,7 @@ def create_app(
                 max_age=600,
             )
         )
-    middleware.append(access.middleware())
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    middleware.append(wiring.access.middleware())
+    app = Starlette(routes=routes, lifespan=wiring.lifespan, middleware=middleware)
     app.router.redirect_slashes = False
     return app

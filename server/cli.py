@@ -8,32 +8,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from demo_company.company import PRESETS
 from domain.errors import CustomerGraphError
-from graph import files
-from graph.counts import GraphCounts, graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader, LoadReport, RawRows
-from graph.rows import ROW_KINDS, RowKind, TypedRows
+from graph.counts import GraphCounts
+from graph.load import files
 from resolvers.schema import build_schema, export_sdl
+from resolvers.strawberry_internals import graphql_schema
 from server import local_neo4j
 from server.app import persisted_queries_for
 from server.auth.config import AuthConfigError, claim_names, signing_key, token_verifier
 from server.auth.dev_keys import DevKeyError
 from server.auth.tokens import mint_token
-from server.bootstrap import connected_graph, ensure_neo4j
+from server.graph_connection import ensure_neo4j
+from server.loading import export_demo, format_counts, load_demo, load_files, show_counts
 from server.playground import EXAMPLE_QUERIES
 from server.policy_config import PolicyError, load_policy
-from server.progress import LoadProgress, TotalProgress, format_report, format_summary
+from server.progress import format_report, format_summary
 from server.request_id import configure_logging
 from server.safelist import ManifestError, listed_operation, manifest_json
 from server.serve import serve_api, start_demo_systems
@@ -45,65 +44,6 @@ from sources.config import SourceConfigError
 SCHEMA_FILE = PROJECT_ROOT / "schema.graphql"
 EXIT_BAD_ARGUMENTS = 2
 EXIT_REJECTED_ROWS = 3
-
-
-def demo_stream(company: DemoCompany) -> Iterator[tuple[RowKind, RawRows]]:
-    for kind in ROW_KINDS:
-        yield kind, TypedRows(f"demo:{kind.name}", company.typed_rows(kind.name))
-
-
-def format_counts(counts: GraphCounts) -> str:
-    lines = [f"{label:<14}{count:>12,}" for label, count in counts.nodes.items()]
-    lines.append(f"{'nodes':<14}{counts.total_nodes:>12,}")
-    lines += [f"{rel_type:<14}{count:>12,}" for rel_type, count in counts.relationships.items()]
-    lines.append(f"{'relationships':<14}{counts.total_relationships:>12,}")
-    return "\n".join(lines)
-
-
-async def load_demo(settings: Settings, preset: str, seed: int, uri: str, *, one_line: bool = False) -> LoadReport:
-    company = DemoCompany(PRESETS[preset], seed)
-    totals = {kind.name: company.count(kind.name) for kind in ROW_KINDS}
-    label = f"graph: loading the '{preset}' demo company"
-    progress = TotalProgress(totals, label=label) if one_line else LoadProgress(totals)
-    async with connected_graph(settings, uri) as driver:
-        loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
-        try:
-            return await loader.load(demo_stream(company))
-        finally:
-            progress.close()
-
-
-async def load_files(settings: Settings, paths: Sequence[Path], uri: str) -> LoadReport:
-    stream = files.stream(paths)
-    progress = LoadProgress()
-    async with connected_graph(settings, uri) as driver:
-        loader = BulkLoader(driver, settings.neo4j_database, batch_size=settings.load_batch_size, on_progress=progress)
-        try:
-            return await loader.load(stream)
-        finally:
-            progress.close()
-
-
-async def show_counts(settings: Settings, uri: str) -> GraphCounts:
-    async with connected_graph(settings, uri) as driver:
-        return await graph_counts(driver, settings.neo4j_database)
-
-
-def export_demo(preset: str, seed: int, folder: Path) -> None:
-    company = DemoCompany(PRESETS[preset], seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind in ROW_KINDS:
-        with (folder / f"{kind.name}.jsonl").open("w", encoding="utf-8") as handle:
-            for row in company.rows(kind.name):
-                handle.write(json.dumps(row, default=_json_value) + "\n")
-        print(f"wrote {folder / (kind.name + '.jsonl')} ({company.count(kind.name):,} rows)")
-
-
-def _json_value(value: object) -> str:
-    isoformat = getattr(value, "isoformat", None)
-    if isoformat is None:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
-    return str(isoformat())
 
 
 def _setting_names(problem: ErrorDetails) -> str:
@@ -293,7 +233,7 @@ def _load_demo_if_empty(settings: Settings, preset: str, seed: int, uri: str) ->
 
 def _token(settings: Settings, employee: str, roles: list[str], ttl: timedelta) -> int:
     """Print a token on stdout (and what it is on stderr), so ``TOKEN=$(... token ...)`` works."""
-    policy = load_policy(settings, build_schema()._schema).policy
+    policy = load_policy(settings, graphql_schema(build_schema())).policy
     unknown = [role for role in roles if role not in policy.roles]
     if unknown:
         known = ", ".join(policy.roles)
@@ -319,7 +259,7 @@ def _check_auth(settings: Settings) -> str:
     """Stop before anything starts if the policy or the token settings are unusable (the
     development key is made here, once, before the workers read it); the line that says how
     tokens work."""
-    token_verifier(settings, load_policy(settings, build_schema()._schema).policy)
+    token_verifier(settings, load_policy(settings, graphql_schema(build_schema())).policy)
     if settings.auth_jwks_url is not None:
         line = f"auth: tokens verified with the keys at {settings.auth_jwks_url}"
     elif settings.auth_shared_secret is not None:

@@ -35,8 +35,9 @@ from neo4j import AsyncDriver
 
 from domain.errors import CustomerGraphError, LimitExceededError
 from graph.alerts import Crossing, crossed
-from graph.events import GraphEvent, Neo4jEventLog
-from graph.service_levels import ServiceLevels
+from graph.event_model import GraphEvent
+from graph.events import Neo4jEventLog
+from graph.trace.service_levels import ServiceLevels
 from server.settings import Settings
 
 logger = logging.getLogger("customer_graph.events")

@@ -52,7 +52,7 @@ class TraceNode:
     children: list[TraceNode] = field(default_factory=list)
 
 
-class TraceRecorder:
+class Ftv1Recorder:
     """Times every field of one request; a graphql-core middleware (``resolve``)."""
 
     def __init__(self) -> None:

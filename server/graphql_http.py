@@ -7,7 +7,8 @@
   the request is well-formed); ``406`` when neither is acceptable.
 - Malformed bodies and parameters are ``400`` with a JSON error, never a ``500``.
 - ``apollo-federation-include-trace: ftv1`` (sent by an Apollo gateway that reports usage)
-  adds ``extensions.ftv1``, the request's per-field trace (``server/ftv1.py``).
+  adds ``extensions.ftv1``, the request's per-field timing for Apollo (``server/ftv1.py``; not
+  to be confused with the customer traces of ``graph/trace/``).
 - ``extensions.persistedQuery`` (automatic persisted queries) and the safelist are
   ``server/persisted_queries.py``'s: it turns a hash into a query, or refuses the request.
 - ``GET`` responses carry ``Cache-Control``: the configured value when the query ran without
@@ -58,7 +59,7 @@ from domain.budget import RequestBudget
 from resolvers.cost import CostModel
 from resolvers.documents import DocumentLimits, parse_document, shape_errors, token_count
 from resolvers.errors import format_errors, log_failed_request
-from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, TraceRecorder
+from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, Ftv1Recorder
 from server.limits import CostGuard, RequestLimits
 from server.persisted_queries import PersistedOperation, PersistedQueries, PersistedQueryError
 
@@ -115,7 +116,7 @@ class DocumentCache:
     def __init__(
         self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 100_000
     ) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._size = size
         self._max_tokens = max_tokens
         self._tokens = 0
@@ -135,7 +136,7 @@ class DocumentCache:
         else:
             # A document over a limit is refused before validation, which can be slow on it.
             refused = shape_errors(document, self._limits)
-            prepared = Prepared(document, refused or list(validate(self._schema, document, VALIDATION_RULES)))
+            prepared = Prepared(document, refused or list(validate(self._graphql_schema, document, VALIDATION_RULES)))
         weight = token_count(prepared.document) if prepared.document is not None else 1
         self._documents[query] = prepared
         self._weights[query] = weight
@@ -247,7 +248,7 @@ class GraphQLEndpoint:
         self,
         schema: GraphQLSchema,
         context_factory: Callable[[Request, RequestBudget], object],
-        playground: Callable[[], Awaitable[str] | str] | None = None,
+        playground: Callable[[Request], Awaitable[str] | str] | None = None,
         *,
         executor_class: type[Executor[Any]] | None = None,
         limits: RequestLimits | None = None,
@@ -255,7 +256,7 @@ class GraphQLEndpoint:
         persisted: PersistedQueries | None = None,
         authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._authorize = authorize
         self._persisted = persisted or PersistedQueries()
         self._executor_class = executor_class
@@ -269,7 +270,7 @@ class GraphQLEndpoint:
         if request.method not in ("GET", "POST"):
             return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
         if self._playground is not None and wants_html(request):
-            page = self._playground()
+            page = self._playground(request)
             return HTMLResponse(await page if isawaitable(page) else page)
         media_type = negotiate(request.headers.get("accept", ""))
         if media_type is None:
@@ -288,48 +289,48 @@ class GraphQLEndpoint:
     async def _run(
         self, request: Request, graphql_request: GraphQLRequest, media_type: str, budget: RequestBudget
     ) -> Response:
-        trace = TraceRecorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
+        ftv1 = Ftv1Recorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
         prepared = self._cache.prepare(graphql_request.query)
         if prepared.document is None:
-            return _result_response(ExecutionResult(None, prepared.errors), media_type, trace, request_failed=True)
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         operation = get_operation_ast(prepared.document, graphql_request.operation_name)
         if request.method == "GET" and operation is not None and operation.operation is not OperationType.QUERY:
             raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
         if prepared.errors:
-            return _result_response(ExecutionResult(None, prepared.errors), media_type, trace, request_failed=True)
+            return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         if operation is None:
             error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
-            return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+            return _result_response(ExecutionResult(None, [error]), media_type, ftv1, request_failed=True)
         if operation.operation is OperationType.SUBSCRIPTION:
             error = GraphQLError(
                 "subscriptions are served over WebSocket (graphql-transport-ws on /graphql) and SSE (/graphql/stream)",
                 extensions={"code": "BAD_REQUEST"},
             )
-            return _result_response(ExecutionResult(None, [error]), media_type, trace, request_failed=True)
+            return _result_response(ExecutionResult(None, [error]), media_type, ftv1, request_failed=True)
         # The access policy first: a caller is told what they may not read, not what it would cost.
         denied = []
         if self._authorize is not None:
             denied = self._authorize(request, prepared.document, graphql_request.variables)
         if denied:
             result = ExecutionResult(None, denied)
-            return _result_response(result, media_type, trace, request_failed=True, status=403)
+            return _result_response(result, media_type, ftv1, request_failed=True, status=403)
         extensions: dict[str, Any] = {}
         if self._costs is not None:
             checked = self._costs.check(prepared.document, operation, graphql_request.variables)
             extensions["cost"] = {"estimated": checked.estimate.cost, "limit": self._limits.max_cost}
             if checked.errors:
                 result = ExecutionResult(None, checked.errors)
-                return _result_response(result, media_type, trace, request_failed=True, extensions=extensions)
+                return _result_response(result, media_type, ftv1, request_failed=True, extensions=extensions)
         self._persisted.remember(graphql_request.persisted)
         try:
             async with asyncio.timeout(budget.remaining()):
                 outcome = execute(
-                    self._schema,
+                    self._graphql_schema,
                     prepared.document,
                     context_value=self._context_factory(request, budget),
                     variable_values=graphql_request.variables,
                     operation_name=graphql_request.operation_name,
-                    middleware=None if trace is None else MiddlewareManager(trace),
+                    middleware=None if ftv1 is None else MiddlewareManager(ftv1),
                     executor_class=self._executor_class,
                 )
                 result = await outcome if isawaitable(outcome) else outcome
@@ -340,15 +341,15 @@ class GraphQLEndpoint:
                 extensions={"code": "REQUEST_TIMEOUT", "timeoutSeconds": budget.timeout_s},
             )
             result = ExecutionResult(None, [error])
-            return _result_response(result, media_type, trace, request_failed=False, extensions=extensions)
+            return _result_response(result, media_type, ftv1, request_failed=False, extensions=extensions)
         # Errors without a path come from variables that do not fit: nothing ran.
         errors = result.errors or []
         request_failed = result.data is None and bool(errors) and all(error.path is None for error in errors)
         response = _result_response(
-            result, media_type, trace, request_failed=request_failed, extensions=extensions,
+            result, media_type, ftv1, request_failed=request_failed, extensions=extensions,
             omitted_errors=budget.omitted_errors,
         )  # fmt: skip
-        if request.method == "GET" and not errors and trace is None:
+        if request.method == "GET" and not errors and ftv1 is None:
             # Of the request's headers, only these change what is answered: the caller's token
             # decides what they may see, so a shared cache must keep answers apart by it.
             response.headers["Cache-Control"] = self._persisted.get_cache_control
@@ -359,7 +360,7 @@ class GraphQLEndpoint:
 def _result_response(
     result: ExecutionResult,
     media_type: str,
-    trace: TraceRecorder | None,
+    ftv1: Ftv1Recorder | None,
     *,
     request_failed: bool,
     extensions: dict[str, Any] | None = None,
@@ -374,9 +375,9 @@ def _result_response(
     if not request_failed:
         body["data"] = result.data
     extensions = dict(extensions or {})
-    if trace is not None:
-        trace.add_errors(body.get("errors", ()))
-        extensions[FTV1] = trace.encode()
+    if ftv1 is not None:
+        ftv1.add_errors(body.get("errors", ()))
+        extensions[FTV1] = ftv1.encode()
     if extensions:
         body["extensions"] = extensions
     status = status if request_failed and media_type == GRAPHQL_RESPONSE else 200

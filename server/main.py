@@ -1,4 +1,4 @@
-"""The served application, wired for real use: the API, the offline playground and explorer, the settings.
+"""The ASGI entry point of the workers (``server.main:app``): the API, the playground and explorer, the settings.
 
 ``uvicorn --factory server.main:app`` runs it with settings from the environment (as many
 workers as you like: the app is stateless). ``customer-graph serve`` runs the same app after
@@ -38,7 +38,7 @@ def build_app(settings: Settings, *, environ: Mapping[str, str]) -> Starlette:
         )
     # What start-up made (modules, the schema) lives as long as the process: move it out of the
     # garbage collector's reach, so its full collections scan only what requests leave behind
-    # instead of stalling every request in flight for ~75 ms every few hundred requests.
+    # instead of stalling every request in flight every few hundred requests.
     gc.collect()
     gc.freeze()
     return served

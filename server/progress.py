@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from graph.loader import LoadReport
+from graph.load.loader import LoadReport
 
 
 class LoadProgress:

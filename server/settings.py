@@ -13,8 +13,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graph.loader import DEFAULT_BATCH_SIZE
-from graph.service_levels import (
+from graph.load.loader import DEFAULT_BATCH_SIZE
+from graph.trace.service_levels import (
     DEFAULT_AT_RISK_SHARE,
     DEFAULT_RESOLVE_HOURS,
     DEFAULT_RESPOND_HOURS,

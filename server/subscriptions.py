@@ -33,11 +33,12 @@ from typing import Any, Final
 
 import orjson
 from graphql import ExecutionResult, GraphQLSchema, OperationType, execute, get_operation_ast, subscribe
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from domain.access import Access
+from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
 from resolvers.context import Context, StreamCursor
 from resolvers.cost import CostModel
@@ -52,6 +53,9 @@ from server.persisted_queries import PersistedQueries, PersistedQueryError
 logger = logging.getLogger("customer_graph.subscriptions")
 
 PROTOCOL: Final = "graphql-transport-ws"
+METHOD_NOT_ALLOWED: Final = "METHOD_NOT_ALLOWED"
+# The largest Last-Event-ID a stream resumes after: an event number (Neo4j's 64-bit integer).
+MAX_EVENT_ID: Final = 2**63 - 1
 EVENT_STREAM: Final = "text/event-stream"
 
 Payload = dict[str, Any]
@@ -75,7 +79,7 @@ class SubscriptionRunner:
         self,
         schema: GraphQLSchema,
         access: AccessControl,
-        context_for: Callable[[Access, StreamCursor | None], Context],
+        context_for: Callable[[HTTPConnection, Access, StreamCursor | None, RequestBudget | None], Context],
         limits: RequestLimits,
         cost_model: CostModel | None,
         persisted: PersistedQueries | None = None,
@@ -84,13 +88,23 @@ class SubscriptionRunner:
         self._persisted = persisted
         self._access = access
         self._context_for = context_for
+        self._limits = limits
         self._cache = DocumentCache(schema, limits=limits.document)
         self._costs = CostGuard(cost_model, limits) if cost_model and limits.checks_cost else None
 
     async def open(
-        self, access: Access, request: object, stream: StreamCursor | None = None
+        self,
+        connection: HTTPConnection,
+        access: Access,
+        request: object,
+        stream: StreamCursor | None = None,
+        *,
+        read_only: bool = False,
     ) -> AsyncIterator[Payload] | list[Payload]:
-        """The results of the operation ``request`` asks for, or the errors that refuse it."""
+        """The results of the operation ``request`` asks for, or the errors that refuse it.
+
+        A query or mutation runs once within a request budget, as over HTTP (its deadline and
+        its share of statements); ``read_only`` (a GET) refuses mutations."""
         if not isinstance(request, dict) or not isinstance(request.get("query"), str):
             return _error_payload("send a GraphQL request: an object with a 'query' string")
         variables = request.get("variables")
@@ -111,6 +125,8 @@ class SubscriptionRunner:
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is None:
             return _error_payload("the operation to run is unknown: give a valid 'operationName'", "BAD_USER_INPUT")
+        if read_only and operation.operation is OperationType.MUTATION:
+            return _error_payload("only queries and subscriptions may be sent with GET; use POST", METHOD_NOT_ALLOWED)
         denied = self._access.check(access, prepared.document, variables)
         if denied:
             return format_errors(denied)
@@ -118,14 +134,22 @@ class SubscriptionRunner:
             checked = self._costs.check(prepared.document, operation, variables)
             if checked.errors:
                 return format_errors(checked.errors)
-        context = self._context_for(access, stream)
+        once = operation.operation is not OperationType.SUBSCRIPTION
+        budget = self._limits.budget() if once else None
+        context = self._context_for(connection, access, stream, budget)
         arguments: dict[str, Any] = {
             "context_value": context, "variable_values": variables, "operation_name": operation_name,
             "executor_class": PlainFieldExecutor,
         }  # fmt: skip
-        if operation.operation is not OperationType.SUBSCRIPTION:
-            outcome = execute(self._schema, prepared.document, **arguments)
-            single = await outcome if isawaitable(outcome) else outcome
+        if budget is not None:
+            try:
+                async with asyncio.timeout(budget.remaining()):
+                    outcome = execute(self._schema, prepared.document, **arguments)
+                    single = await outcome if isawaitable(outcome) else outcome
+            except TimeoutError:
+                return _error_payload(
+                    f"the request did not finish within its {budget.timeout_s:g} s", "REQUEST_TIMEOUT"
+                )
             assert isinstance(single, ExecutionResult)
             return _once(_result(single))
         outcome_stream = subscribe(self._schema, prepared.document, **arguments)
@@ -147,6 +171,15 @@ async def _mapped(results: AsyncIterator[ExecutionResult]) -> AsyncIterator[Payl
         close = getattr(results, "aclose", None)
         if close is not None:
             await close()
+
+
+def _event_id(header: str | None) -> int | None:
+    """The event a stream resumes after: ``Last-Event-ID`` when it is an event number (ASCII
+    digits within 64 bits); anything else starts the stream from now, as no header does."""
+    if header is None or not header.isascii() or not header.isdigit() or len(header) > 19:
+        return None
+    number = int(header)
+    return number if number <= MAX_EVENT_ID else None
 
 
 def _forget(operations: dict[str, asyncio.Task[None]], operation_id: str) -> Callable[[asyncio.Task[None]], None]:
@@ -208,9 +241,12 @@ class WebSocketEndpoint:
                         )
                         await send({"id": operation_id, "type": "error", "payload": errors})
                         continue
-                    task = asyncio.create_task(self._run(operation_id, access, message.get("payload"), send))
+                    task = asyncio.create_task(self._run(websocket, operation_id, access, message.get("payload"), send))
                     operations[operation_id] = task
                     task.add_done_callback(_forget(operations, operation_id))
+                elif kind == "connection_init":
+                    await websocket.close(code=4429, reason="Too many initialisation requests")
+                    return
                 elif kind == "complete":
                     running = operations.pop(str(message.get("id")), None)
                     if running is not None:
@@ -226,7 +262,13 @@ class WebSocketEndpoint:
             await asyncio.gather(*operations.values(), return_exceptions=True)
 
     async def _receive(self, websocket: WebSocket) -> Payload | None:
-        text = await websocket.receive_text()
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(frame.get("code", 1000))
+        text = frame.get("text")
+        if text is None:
+            await websocket.close(code=4400, reason="messages are JSON text frames")
+            return None
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -257,9 +299,11 @@ class WebSocketEndpoint:
             await websocket.close(code=4403, reason="Forbidden")
             return None
 
-    async def _run(self, operation_id: str, access: Access, request: object, send: Callable[[Payload], Any]) -> None:
+    async def _run(
+        self, websocket: WebSocket, operation_id: str, access: Access, request: object, send: Callable[[Payload], Any]
+    ) -> None:
         try:
-            results = await self._runner.open(access, request)
+            results = await self._runner.open(websocket, access, request)
             if isinstance(results, list):
                 await send({"id": operation_id, "type": "error", "payload": results})
                 return
@@ -299,12 +343,15 @@ class EventStreamEndpoint:
             graphql_request = await self._request(request)
         except ValueError as error:
             return JSONResponse({"errors": _error_payload(str(error))}, status_code=400)
-        last_event_id = request.headers.get("last-event-id")
-        resume = int(last_event_id) if last_event_id is not None and last_event_id.isdigit() else None
-        stream = StreamCursor(resume_after=resume)
-        results = await self._runner.open(access_of(request), graphql_request, stream)
+        stream = StreamCursor(resume_after=_event_id(request.headers.get("last-event-id")))
+        results = await self._runner.open(
+            request, access_of(request), graphql_request, stream, read_only=request.method == "GET"
+        )
         if isinstance(results, list):
-            status = 403 if any(e.get("extensions", {}).get("code") == "FORBIDDEN" for e in results) else 400
+            codes = {e.get("extensions", {}).get("code") for e in results}
+            if METHOD_NOT_ALLOWED in codes:
+                return JSONResponse({"errors": results}, status_code=405, headers={"Allow": "POST"})
+            status = 403 if "FORBIDDEN" in codes else 400
             return JSONResponse({"errors": results}, status_code=status)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(self._events(results, stream), media_type=EVENT_STREAM, headers=headers)

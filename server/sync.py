@@ -1,14 +1,14 @@
 """Sync: pull from live sources what the graph keeps, and upsert it through the bulk loader.
 
-A source that exports row kinds of ``graph.rows`` (customers, orders and their lines,
+A source that exports row kinds of ``graph.load.rows`` (customers, orders and their lines,
 tickets and their hand-offs, identities) is read page by page and each page is written by
-``graph.loader.BulkLoader``, which merges on ids: running a sync twice changes nothing the
+``graph.load.loader.BulkLoader``, which merges on ids: running a sync twice changes nothing the
 second time, and a sync that stopped half-way finishes on the next run. Kinds go in the
 graph's load order across all the sources of one run, so a CRM's new customers exist before
 the ERP's orders and the helpdesk's tickets that point to them. Rows pointing at nodes the
 graph lacks are rejected and reported, as with any load.
 
-For the CLI: ``sync [NAME ...] [--kind KIND ...] [--sources FILE]`` ->
+For the CLI: ``sync [NAME ...] [--kind KIND ...] [--sources-file FILE]`` ->
 ``uri = ensure_neo4j(settings)``, then
 ``report = asyncio.run(run_sync(settings, uri, names, environ=os.environ, sources_file=..., kinds=...))``,
 print ``server.progress.format_report(report)``, exit 3 when ``report.rows_rejected``.
@@ -21,10 +21,11 @@ from pathlib import Path
 
 from neo4j import AsyncDriver
 
-from graph.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
-from graph.rows import ROW_KINDS, RowKind
+from graph.load.loader import BulkLoader, KindReport, LoadReport, ProgressCallback, RawRows
+from graph.load.rows import ROW_KINDS, RowKind
 from graph.serves import refresh_serves
-from server.bootstrap import connected_graph
+from server.gc_tuning import rare_collections
+from server.graph_connection import connected_graph
 from server.progress import LoadProgress
 from server.settings import Settings
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
@@ -138,13 +139,14 @@ async def run_sync(
     progress = LoadProgress()
     async with registry, connected_graph(settings, uri) as driver:
         try:
-            return await sync_sources(
-                chosen,
-                driver,
-                settings.neo4j_database,
-                kinds=kinds,
-                batch_size=settings.load_batch_size,
-                on_progress=progress,
-            )
+            with rare_collections():
+                return await sync_sources(
+                    chosen,
+                    driver,
+                    settings.neo4j_database,
+                    kinds=kinds,
+                    batch_size=settings.load_batch_size,
+                    on_progress=progress,
+                )
         finally:
             progress.close()

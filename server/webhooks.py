@@ -28,7 +28,8 @@ from starlette.responses import JSONResponse, Response
 from domain.errors import BadUserInputError, ConflictError
 from graph.row_rules import UNRESTRICTED
 from graph.store import Neo4jGraphStore
-from graph.writes import Actor, Neo4jWriteStore
+from graph.write_model import Actor
+from graph.writes import Neo4jWriteStore
 from server.graphql_http import RequestError, read_body
 
 MAX_BODY_BYTES = 64_000
@@ -36,12 +37,12 @@ SUBJECT = "helpdesk-webhook"
 
 
 class HelpdeskWebhook:
-    def __init__(self, secret: str | None, store: Callable[[], Neo4jGraphStore | None]) -> None:
+    def __init__(self, secret: str | None, store: Callable[[Request], Neo4jGraphStore | None]) -> None:
         self._secret = secret.encode() if secret else None
         self._store = store
 
     async def handle(self, request: Request) -> Response:
-        store = self._store()
+        store = self._store(request)
         if self._secret is None or store is None:
             return JSONResponse({"error": "no webhook is configured here"}, status_code=404)
         try:

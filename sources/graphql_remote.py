@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 import httpx
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
+from sources.answers import MalformedAnswerError, cursor_at, items_at, records_by_key
 from sources.config import GraphqlSourceConfig
 from sources.guarded import ExportPage, GuardedSource, SourceCallError
 from sources.http_client import json_body, open_client, translated
 from sources.port import Record
-from sources.records import MalformedAnswerError, cursor_at, items_at, records_by_key
 from sources.resilience import Clock
 
 PING_QUERY = "query Ping { __typename }"

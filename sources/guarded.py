@@ -27,9 +27,9 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from domain.errors import SourceUnavailableError
+from sources.answers import MalformedAnswerError, RecordShape
 from sources.config import ExportBase, Resilience, SourceBase
 from sources.port import Record, Serves, SourceHealth
-from sources.records import MalformedAnswerError, RecordShape
 from sources.resilience import CircuitBreaker, CircuitOpen, CircuitState, Clock, TtlCache, backoff_delay
 
 T = TypeVar("T")

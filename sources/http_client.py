@@ -17,14 +17,14 @@ from functools import cache
 
 import httpx
 
+from sources.answers import MalformedAnswerError
 from sources.config import Resilience
 from sources.guarded import SourceCallError
-from sources.records import MalformedAnswerError
 
 
 @cache
 def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client: loading the CA bundle takes ~80 ms."""
+    """One verifying TLS context for every client: loading the CA bundle is slow, so it is loaded once."""
     return httpx.create_ssl_context()
 
 

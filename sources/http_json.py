@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 import httpx
 
+from sources.answers import cursor_at, items_at, records_by_key
 from sources.config import HttpSourceConfig
 from sources.guarded import ExportPage, GuardedSource
 from sources.http_client import json_body, open_client, translated
 from sources.port import Record
-from sources.records import cursor_at, items_at, records_by_key
 from sources.resilience import Clock
 
 

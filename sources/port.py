@@ -68,7 +68,7 @@ class Source(Protocol):
 class ExportingSource(Source, Protocol):
     """A source that can also list what it holds, page by page, as rows for the graph.
 
-    ``exports`` names the row kinds of ``graph.rows`` it can give (e.g. ``ticket``,
+    ``exports`` names the row kinds of ``graph.load.rows`` it can give (e.g. ``ticket``,
     ``hand_off``); ``export(kind)`` yields that kind's rows, one page at a time behind the scenes,
     with the row fields the configuration maps. The pages are idempotent reads: a failing page
     is retried, then raises ``SourceUnavailableError``.

@@ -22,10 +22,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from sources.answers import records_by_key
 from sources.config import SqlSourceConfig
 from sources.guarded import ExportPage, GuardedSource, SourceCallError
 from sources.port import Record
-from sources.records import records_by_key
 from sources.resilience import Clock
 
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -16,12 +16,11 @@ from typing import LiteralString
 import pytest
 from neo4j import AsyncDriver
 
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
 from server import local_neo4j
-from server.cli import demo_stream
 
 # Demo systems of record and PostgreSQL, for the suites that read live sources; a Neo4j the
 # crash, outage and command-line tests may stop and kill.

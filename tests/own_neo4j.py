@@ -22,8 +22,8 @@ from typing import LiteralString
 import pytest
 from neo4j import AsyncDriver
 
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.schema import apply_schema
 from server import local_neo4j
 from tests.conftest import WIPE_GRAPH
 from tests.federation.processes import free_port

@@ -14,10 +14,10 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from domain.access import Access
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS
-from graph.service_levels import ServiceLevels
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS
 from graph.store import Neo4jGraphStore
+from graph.trace.service_levels import ServiceLevels
 from resolvers.context import Context
 from tests.resolvers.helpers import SCHEMA
 

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from bench.naive.schema import NaiveContext, build_naive_schema
 from graph.driver import open_driver
+from resolvers.strawberry_internals import graphql_schema
 from server.graphql_http import GraphQLEndpoint
 from server.settings import Settings
 
@@ -43,7 +44,7 @@ def app() -> Starlette:
         await contexts[0].rows("RETURN 1 AS ok")
         return JSONResponse({"status": "ready"})
 
-    endpoint = GraphQLEndpoint(build_naive_schema()._schema, lambda _: contexts[0])
+    endpoint = GraphQLEndpoint(graphql_schema(build_naive_schema()), lambda _: contexts[0])
     routes = [Route("/graphql", endpoint.handle, methods=["GET", "POST"]), Route("/readyz", readyz, methods=["GET"])]
     served = Starlette(routes=routes, lifespan=lifespan)
     gc.collect()

@@ -19,7 +19,8 @@ import strawberry
 from neo4j import AsyncDriver, RoutingControl
 
 from bench.naive import cypher
-from graph import path_queries, trace_queries
+from graph.trace import path_queries
+from graph.trace import queries as trace_queries
 from resolvers.enums import (
     Channel,
     DepartmentKind,
@@ -32,8 +33,8 @@ from resolvers.enums import (
     Tier,
 )
 from resolvers.pagination import Connection, connection, forward_window, known_total
-from resolvers.trace_reports import EntityKind, EntityRef, PathDirection, RelationshipType
-from resolvers.trace_types import JourneyEventKind
+from resolvers.trace.reports import EntityKind, EntityRef, PathDirection, RelationshipType
+from resolvers.trace.types import JourneyEventKind
 
 NESTED_PAGE_SIZE = 10
 LIST_PAGE_SIZE = 20

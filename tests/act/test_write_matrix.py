@@ -18,7 +18,7 @@ from graphql import get_named_type
 from neo4j import AsyncDriver
 
 from graph.row_rules import row_scope
-from server.app import create_app
+from server.app import create_app, started
 from tests.act.world import POLICY, SCHEMA, Agent, execute, find_agent, load_world
 from tests.auth_tokens import bearer, settings
 from tests.conftest import wipe
@@ -49,8 +49,8 @@ async def served(driver: AsyncDriver) -> AsyncIterator[tuple[httpx.AsyncClient, 
     )  # fmt: skip
     assert errors == []
     app = create_app(settings(sources_enabled=False), driver=driver)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served_app:
+        transport = httpx.ASGITransport(app=served_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
             yield http, world
     await wipe(driver)

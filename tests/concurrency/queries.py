@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from graph.demo import DEMO_NOW, PRESETS
+from demo_company.company import DEMO_NOW, PRESETS
 
 PRESET = PRESETS["small"]
 AS_OF = DEMO_NOW.isoformat()

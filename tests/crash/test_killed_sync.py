@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from demo_company.company import PRESETS, DemoCompany
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS_BY_NAME
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS_BY_NAME
 from tests.commands import neo4j_variables, run_command, start_command
 from tests.crash.waiting import kill_loader_when, kill_neo4j_in_a_batch
 from tests.graph.fingerprint import fingerprint

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from tests.auth_tokens import bearer
 from tests.fuzz_operations import Operation, operations
 from tests.hostile.conftest import DEADLINE_S, HostileTarget
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLES = 200
 MAX_GROWTH_MB = 100
-SCHEMA = build_schema()._schema
+SCHEMA = graphql_schema(build_schema())
 
 
 def rss_mb(pid: int) -> float:

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from demo_systems.launcher import DemoFleet
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader
-from server.cli import demo_stream
+from graph.load.loader import BulkLoader
 from tests.auth_tokens import SECRET_ENV
 from tests.commands import neo4j_variables
 from tests.conftest import DEMO_PRESET, DEMO_SEED

@@ -27,7 +27,8 @@ from resolvers import inputs
 from resolvers.access import FILTERED_FIELDS, ReadCheck
 from resolvers.enums import DepartmentKind
 from resolvers.schema import build_schema
-from server.app import create_app
+from resolvers.strawberry_internals import graphql_schema
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
@@ -41,8 +42,8 @@ SCHEMA = build_schema()
 @pytest.fixture
 async def http(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings(), driver=demo_graph, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
 
@@ -306,8 +307,8 @@ def test_every_filter_and_sort_of_a_list_names_the_field_it_compares(type_name: 
 
 
 def test_verdicts_are_kept_per_document_and_role_set_and_go_with_their_document() -> None:
-    policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
-    check = ReadCheck(SCHEMA._schema)
+    policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(SCHEMA)).policy
+    check = ReadCheck(graphql_schema(SCHEMA))
     document = parse('{ customer(id: "C1") { email } }')
     same_text = parse('{ customer(id: "C1") { email } }')
 

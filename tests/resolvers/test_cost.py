@@ -18,9 +18,10 @@ from graphql import (
 from resolvers import cost
 from resolvers.cost import DEFAULT_LIST_SIZE, CostModel, Estimate
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 
 SCHEMA = build_schema()
-MODEL = CostModel.of(SCHEMA._schema, max_list_size=100)
+MODEL = CostModel.of(graphql_schema(SCHEMA), max_list_size=100)
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
@@ -109,14 +110,14 @@ def test_every_list_states_its_size_and_unsized_ones_get_the_default() -> None:
     # (sized by its representations) says how large it is.
     unsized = [
         (type_name, name)
-        for type_name, graphql_type in SCHEMA._schema.type_map.items()
+        for type_name, graphql_type in graphql_schema(SCHEMA).type_map.items()
         if isinstance(graphql_type, GraphQLObjectType) and not type_name.startswith("__")
         for name, field in graphql_type.fields.items()
         if "[" in str(field.type) and (type_name, name) not in MODEL.fields and not type_name.endswith("Connection")
     ]
     assert unsized == [("Query", "_entities")]
     # A list whose size is not stated: the default (here, a type without cost directives).
-    bare = CostModel(SCHEMA._schema, {}, max_list_size=100)
+    bare = CostModel(graphql_schema(SCHEMA), {}, max_list_size=100)
     document = parse('{ customer(id: "C1") { identities { key } } }')
     assert bare.estimate(document, document.definitions[0], None).cost == 1 + DEFAULT_LIST_SIZE  # type: ignore[arg-type]
 
@@ -160,3 +161,12 @@ def test_an_item_of_a_union_costs_its_most_expensive_branch() -> None:
     # 11 nodes (maxHops + 1), each the object (1) and the costlier branch: the employee's two objects.
     assert estimate(one).cost == cost.PATH_WEIGHT + 11 * (1 + 1)
     assert estimate(both).cost == cost.PATH_WEIGHT + 11 * (1 + 2)
+
+
+def test_a_field_that_accepts_more_than_the_page_cap_is_capped_at_its_own_maximum() -> None:
+    # neighbourhood takes up to 1,000 neighbours: its nodes (and their relationships) count as many.
+    query = 'query ($n: Int!) { neighbourhood(entity: {kind: PRODUCT, id: "P1"}, first: $n) { nodes { __typename } } }'
+    at_50, at_1000, past_max = (estimate(query, n=n).cost for n in (50, 1_000, 10**9))
+
+    assert at_1000 - at_50 == 1_000 - 50
+    assert past_max == at_1000

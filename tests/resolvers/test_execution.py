@@ -21,6 +21,7 @@ from graphql import execute, parse
 from graphql.execution.incremental import IncrementalExecutor
 
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
+from resolvers.strawberry_internals import graphql_schema
 
 
 @strawberry.enum
@@ -122,7 +123,7 @@ QUERIES = [
 
 
 async def _run(query: str, executor: type[Any], schema: strawberry.Schema = SCHEMA) -> str:
-    outcome = execute(schema._schema, parse(query), executor_class=executor)
+    outcome = execute(graphql_schema(schema), parse(query), executor_class=executor)
     result = await outcome if isawaitable(outcome) else outcome
     errors = [{"message": e.message, "path": e.path, "locations": e.locations} for e in result.errors or []]
     # json.dumps keeps key order, so a reordered response fails the comparison.
@@ -138,7 +139,7 @@ async def test_answers_as_graphql_core_does(query: str) -> None:
 
 async def test_fields_it_reads_directly_are_not_called() -> None:
     calls = 0
-    plain = SCHEMA._schema.type_map["Leaf"].fields["name"]  # type: ignore[union-attr]
+    plain = graphql_schema(SCHEMA).type_map["Leaf"].fields["name"]  # type: ignore[union-attr]
     original = plain.resolve
 
     def counting(source: Any, info: Any) -> Any:

@@ -13,8 +13,10 @@ import pytest
 from neo4j import AsyncDriver
 
 from domain.access import Access, Caller, MaskMode, Policy, RolePolicy
+from graph import explore_queries
 from graph.explore_queries import lucene_query
 from resolvers.access import graph_labels
+from resolvers.strawberry_internals import graphql_schema
 from tests.resolvers.helpers import SCHEMA
 from tests.resolvers.test_row_rules import ADMIN, agent, ask, world
 
@@ -78,6 +80,21 @@ async def test_a_hidden_entity_is_never_a_search_hit(empty_graph: AsyncDriver) -
     assert hit_ids(await ask(empty_graph, SEARCH, agent(), text="C-HIDDEN")) == []
 
 
+async def test_a_search_reads_wider_when_the_caller_sees_too_few_and_never_past_its_bound(
+    empty_graph: AsyncDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world().load(empty_graph)
+    monkeypatch.setattr(explore_queries, "SEARCH_SCAN", 1)  # one index hit, then three
+    monkeypatch.setattr(explore_queries, "SEARCH_WIDE_SCAN", 3)
+
+    # Three customers match; the agent sees one of them, wherever it ranks.
+    assert hit_ids(await ask(empty_graph, SEARCH, agent(), text="customer")) == ["C-SEEN"]
+    assert len(hit_ids(await ask(empty_graph, SEARCH, ADMIN, text="customer", first=50))) == 3
+
+    monkeypatch.setattr(explore_queries, "SEARCH_WIDE_SCAN", 2)
+    assert len(hit_ids(await ask(empty_graph, SEARCH, ADMIN, text="customer", first=50))) == 2
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -124,7 +141,7 @@ def _context(driver: AsyncDriver, access: Access) -> Any:
 async def test_a_kind_whose_searched_field_is_masked_is_not_searched(empty_graph: AsyncDriver) -> None:
     await world().load(empty_graph)
     role = RolePolicy("names_hidden", reads_everything=True, masks={("Customer", "name"): MaskMode.REDACT})
-    masked = Policy({"names_hidden": role}, labels=graph_labels(SCHEMA._schema))
+    masked = Policy({"names_hidden": role}, labels=graph_labels(graphql_schema(SCHEMA)))
     access = Access(Caller("E-SVC", frozenset({"names_hidden"}), "E-SVC"), masked.grants(["names_hidden"]))
 
     everything = await ask(empty_graph, SEARCH, access, text="c", first=50)

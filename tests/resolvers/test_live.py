@@ -16,12 +16,13 @@ import pytest
 from neo4j import AsyncDriver
 from strawberry.types import ExecutionResult
 
+from demo_systems.directory_records import build_crm, build_helpdesk, build_hr, customer_summaries
 from demo_systems.erp_data import build_erp
-from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
 from domain.access import Access, Caller
 from graph.demo_callers import demo_callers
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
+from resolvers.strawberry_internals import graphql_schema
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from sources.port import Source
@@ -36,7 +37,7 @@ async def run_live(driver: AsyncDriver, sources: Mapping[str, Source], query: st
     return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
 
 
-SHIPPED_POLICY = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
+SHIPPED_POLICY = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(SCHEMA)).policy
 
 
 def at(value: object) -> str:

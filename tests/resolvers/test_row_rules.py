@@ -20,13 +20,14 @@ from domain.access import Access, Caller, Policy, RolePolicy, RowRuleText
 from graph.store import Neo4jGraphStore
 from resolvers.access import graph_labels
 from resolvers.context import Context
+from resolvers.strawberry_internals import graphql_schema
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.bolt_counter import counting_statements
 from tests.resolvers.helpers import SCHEMA
 from tests.trace_world import World, at
 
-SHIPPED = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
+SHIPPED = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(SCHEMA)).policy
 # A role that sees every customer but only the orders its department handled: hidden rows then
 # sit inside what a visible customer shows (its journey, its contacts, its counts).
 ORDER_DESK = Policy(
@@ -41,7 +42,7 @@ ORDER_DESK = Policy(
             },
         )
     },
-    labels=graph_labels(SCHEMA._schema),
+    labels=graph_labels(graphql_schema(SCHEMA)),
 )
 
 

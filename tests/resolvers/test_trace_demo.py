@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from neo4j import AsyncDriver
 
-from graph.demo import DEMO_NOW
+from demo_company.company import DEMO_NOW
 from tests.resolvers.helpers import run
 
 AS_OF = DEMO_NOW.isoformat()

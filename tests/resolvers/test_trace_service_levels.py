@@ -6,7 +6,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
-from graph.service_levels import ServiceLevels
+from graph.trace.service_levels import ServiceLevels
 from tests.resolvers.helpers import run
 from tests.trace_world import World, at, organisation, run_with
 

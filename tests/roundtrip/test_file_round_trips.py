@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from neo4j import AsyncDriver
 
-from graph import files
-from graph.loader import BulkLoader
-from server.app import create_app
+from graph.load import files
+from graph.load.loader import BulkLoader
+from server.app import create_app, started
 from tests import auth_tokens
 
 # `python -m bench.proof roundtrip` runs many more examples (CG_ROUNDTRIP_EXAMPLES).
@@ -167,9 +167,9 @@ async def test_rows_come_out_of_graphql_as_they_went_into_the_files(
     department, employee = company["department"][0], company["employee"][0]
     app = create_app(auth_tokens.settings(sources_enabled=False), driver=empty_graph)
     async with (
-        app.router.lifespan_context(app),
+        started(app) as served,
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=auth_tokens.bearer()
+            transport=httpx.ASGITransport(app=served), base_url="http://testserver", headers=auth_tokens.bearer()
         ) as http,
     ):
         variables = {"department": department["id"], "employee": employee["id"]}

@@ -42,21 +42,22 @@ from graphql import (
 )
 from neo4j import AsyncDriver
 
+from demo_company.company import DEMO_NOW
 from domain.access import Grants, MaskMode, Policy, redact
-from graph.demo import DEMO_NOW
 from graph.demo_callers import ANYONE, demo_callers
 from graph.row_rules import RULED_LABELS
 from graph.store import Neo4jGraphStore
 from resolvers.access import is_open
 from resolvers.schema import build_schema
-from server.app import create_app
+from resolvers.strawberry_internals import graphql_schema
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
 from tests.conftest import ensure_demo
 from tests.live_systems import LiveSystems
 
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema(build_schema())
 POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA).policy
 ROLES = sorted(POLICY.roles)
 AS_OF = DEMO_NOW.isoformat()
@@ -441,8 +442,8 @@ async def matrix(driver: AsyncDriver, live_systems: LiveSystems) -> AsyncIterato
     await ensure_demo(driver)
     await live_systems.reset()
     app = create_app(settings(), driver=driver, environ=live_systems.environ())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
             ids = await _ids(http, driver)
             # Each role acts as an employee it suits, as in the playground (what row rules will read).

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.rows import ROW_KINDS
+from graph.load.rows import ROW_KINDS
 from resolvers.schema import export_sdl
 from tests.auth_tokens import SECRET_ENV, bearer
 from tests.commands import neo4j_variables, run_command, start_command

@@ -11,7 +11,7 @@ from neo4j import AsyncDriver
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.app import create_app
+from server.app import create_app, started
 from server.settings import Settings
 from tests.auth_tokens import bearer, settings
 
@@ -22,8 +22,8 @@ STUDIO = "https://studio.apollographql.com"
 @pytest.fixture
 async def cors_client(demo_graph: AsyncDriver) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings(cors_allowed_origins=[STUDIO]), driver=demo_graph)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             yield http
 

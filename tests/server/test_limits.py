@@ -13,7 +13,7 @@ import pytest
 from neo4j import AsyncDriver
 
 from resolvers.cost import STATEMENT_WEIGHT
-from server.app import create_app
+from server.app import create_app, started
 from tests import auth_tokens
 from tests.bolt_counter import counting_statements
 
@@ -28,8 +28,8 @@ def client_with(demo_graph: AsyncDriver) -> Client:
     @asynccontextmanager
     async def open_client(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
         app = create_app(auth_tokens.settings(sources_enabled=False, **settings), driver=demo_graph)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+        async with started(app) as served:
+            transport = httpx.ASGITransport(app=served)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver", headers=auth_tokens.bearer()
             ) as http:

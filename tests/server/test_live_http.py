@@ -9,7 +9,7 @@ import httpx
 from neo4j import AsyncDriver
 
 from demo_systems.launcher import control
-from server.app import create_app
+from server.app import create_app, started
 from server.settings import Settings
 from tests.auth_tokens import bearer, settings
 from tests.live_systems import LiveSystems
@@ -33,8 +33,8 @@ async def serving(
     driver: AsyncDriver, settings: Settings, environ: Mapping[str, str] | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, driver=driver, environ=environ)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             yield http
 
@@ -108,8 +108,8 @@ async def test_with_sources_off_live_fields_are_null_and_say_why(demo_graph: Asy
 
 async def test_sources_handed_in_are_used_as_they_are(demo_graph: AsyncDriver) -> None:
     app = create_app(settings(), driver=demo_graph, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=bearer()) as http:
             health = await http.get("/healthz/sources")
     assert health.json() == {"status": "ok", "sources": []}

@@ -17,7 +17,7 @@ from neo4j import AsyncDriver
 from pydantic import ValidationError
 
 from server import cli
-from server.app import create_app
+from server.app import create_app, started
 from server.persisted_queries import DONT_CACHE, ApqStore
 from server.playground import EXAMPLE_QUERIES, playground_html
 from server.safelist import (
@@ -50,8 +50,8 @@ async def served(driver: AsyncDriver, **settings: Any) -> AsyncIterator[httpx.As
         sources={},
         playground=lambda identities: playground_html("/graphql", EXAMPLE_QUERIES, identities),
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://testserver", headers=auth_tokens.bearer()
         ) as http:

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.playground import (
     ASSETS,
     ASSETS_DIR,
@@ -164,7 +165,7 @@ def test_injected_values_cannot_close_the_script_element() -> None:
 
 
 def test_examples_are_named_operations_that_the_schema_accepts() -> None:
-    schema = build_schema()._schema
+    schema = graphql_schema(build_schema())
 
     names: list[str] = []
     for label, query in EXAMPLE_QUERIES:

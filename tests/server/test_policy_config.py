@@ -10,12 +10,13 @@ from neo4j import AsyncDriver
 
 from domain.access import MaskMode
 from resolvers.schema import build_schema
+from resolvers.strawberry_internals import graphql_schema
 from server.app import create_app
 from server.policy_config import PolicyError, PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import settings
 
-SCHEMA = build_schema()._schema
+SCHEMA = graphql_schema(build_schema())
 SHIPPED = PROJECT_ROOT / "policy.toml"
 
 

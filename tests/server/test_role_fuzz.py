@@ -21,7 +21,8 @@ from neo4j import AsyncDriver
 
 from domain.access import Policy
 from resolvers.schema import build_schema
-from server.app import create_app
+from resolvers.strawberry_internals import graphql_schema
+from server.app import create_app, started
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.auth_tokens import bearer, settings
@@ -29,7 +30,7 @@ from tests.conftest import ensure_demo
 from tests.role_fuzz import RoleTarget, Tally, fuzz, role_targets, strings_in
 from tests.row_oracle import LABELS, ruled_roles
 
-SCHEMA: GraphQLSchema = build_schema()._schema
+SCHEMA: GraphQLSchema = graphql_schema(build_schema())
 POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA).policy
 ROLES = ruled_roles(sorted(POLICY.roles))
 EXAMPLES = 30  # per role; bench/role_fuzz.py runs thousands
@@ -41,8 +42,8 @@ LOOKUP = {"Customer": "customer", "Order": "order", "Interaction": "interaction"
 async def fuzzing(driver: AsyncDriver) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, RoleTarget]]]:
     await ensure_demo(driver)
     app = create_app(settings(sources_enabled=False), driver=driver)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as http:
             targets = await role_targets(driver, POLICY, SCHEMA)
             yield http, {target.role: target for target in targets}

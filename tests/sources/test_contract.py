@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from demo_systems.directory_records import build_crm, build_helpdesk, build_hr, customer_summaries
 from demo_systems.erp_data import build_erp
 from demo_systems.launcher import DemoFleet
-from demo_systems.records import build_crm, build_helpdesk, build_hr, customer_summaries
 from sources.guarded import GuardedSource
 from sources.port import ExportingSource, Source
 from sources.resilience import CircuitState

@@ -9,14 +9,14 @@ import pytest
 from neo4j import AsyncDriver
 from pydantic import SecretStr
 
+from demo_company.company import PRESETS, DemoCompany
+from demo_systems.directory_records import build_crm, build_helpdesk, build_hr
 from demo_systems.erp_data import build_erp
 from demo_systems.launcher import DemoFleet, control
-from demo_systems.records import build_crm, build_helpdesk, build_hr
 from domain.errors import SourceUnavailableError
 from graph.counts import graph_counts
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader
-from graph.rows import ROW_KINDS_BY_NAME
+from graph.load.loader import BulkLoader
+from graph.load.rows import ROW_KINDS_BY_NAME
 from server.settings import Settings
 from server.sources_config import DEFAULT_SOURCES_FILE, SourceRegistry
 from server.sync import run_sync, sync_source, sync_sources

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from neo4j import AsyncDriver
 
-from server.app import create_app
+from server.app import create_app, started
 from tests.auth_tokens import bearer, settings, token
 
 EMAIL = '{ customer(id: "C000001") { email } }'
@@ -21,8 +21,8 @@ EMAIL = '{ customer(id: "C000001") { email } }'
 @asynccontextmanager
 async def serving(driver: AsyncDriver, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings(**overrides), driver=driver, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
 

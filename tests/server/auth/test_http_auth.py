@@ -22,7 +22,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from neo4j import AsyncDriver
 
-from server.app import create_app
+from server.app import create_app, started
 from server.auth.config import AuthConfigError, signing_key
 from server.auth.middleware import REALM
 from server.auth.tokens import MAX_TOKEN_CHARS, mint_token
@@ -76,8 +76,8 @@ def production(jwks: JwksServer, **overrides: Any) -> Settings:
 @pytest.fixture
 async def http(driver: AsyncDriver, jwks: JwksServer) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(production(jwks), driver=driver, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
 
@@ -242,9 +242,9 @@ async def test_a_random_kid_flood_fetches_the_key_set_at_most_once(
     driver: AsyncDriver, keys: Keys, jwks: JwksServer
 ) -> None:
     app = create_app(production(jwks), driver=driver, sources={})
-    async with app.router.lifespan_context(app):
+    async with started(app) as served:
         before = jwks.requests
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             for number in range(200):
                 forged = KeyPair("RS256", keys.rsa.private, kid=f"forged-{number}").sign(claims())
@@ -263,8 +263,8 @@ async def test_development_keys_are_refused_in_production(
         create_app(Settings(auth_issuer=ISSUER, auth_dev_keys_dir=tmp_path / "dev-keys"), driver=driver)
     # With a JWKS, a token signed with the development key is just a token of an unknown key.
     app = create_app(production(jwks, auth_dev_keys_dir=tmp_path / "dev-keys"), driver=driver, sources={})
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             response = await http.post("/graphql", json=QUERY, headers=bearer(dev_token))
     assert response.status_code == 401

@@ -19,7 +19,7 @@ import httpx
 import jwt
 from neo4j import AsyncDriver
 
-from server.app import create_app
+from server.app import create_app, started
 from server.playground import EXAMPLE_QUERIES, playground_html, playground_routes
 from server.settings import Settings
 from tests.auth_tokens import settings as secret_settings
@@ -36,8 +36,8 @@ async def playground(driver: AsyncDriver, settings: Settings) -> AsyncIterator[h
         playground=lambda identities: playground_html("/graphql", EXAMPLE_QUERIES, identities),
         extra_routes=playground_routes(),
     )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    async with started(app) as served:
+        transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http
 

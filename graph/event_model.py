@@ -1,0 +1,73 @@
+"""What a business event is, and the port a subscriber reads events through.
+
+Kept apart from the Neo4j event log (``graph.events``) so the resolvers can name events and
+their feed without the driver.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEvent:
+    """One business event: ``kind`` (``INTERACTION``, ``TICKET_OPENED``, ``HAND_OFF``,
+    ``TICKET_CLOSED``, ``ACCOUNT_OWNER``), the customer it concerns, the ticket, the employee it
+    went to and their department, who did it, and a short ``detail`` (summary or reason)."""
+
+    seq: int
+    kind: str
+    at: datetime
+    customer_id: str | None
+    ticket_id: str | None = None
+    employee_id: str | None = None
+    by_id: str | None = None
+    department_id: str | None = None
+    office: str | None = None
+    detail: str | None = None
+    channel: str | None = None
+    interaction_id: str | None = None
+    # Service-level alerts (graph.alerts): made by each process from the clock, not logged.
+    tier: str | None = None
+    clock: str | None = None
+    state: str | None = None
+
+    @property
+    def logged(self) -> bool:
+        """Whether the event is in the log (has a sequence number); alerts are not."""
+        return self.seq > 0
+
+    @classmethod
+    def from_node(cls, node: Mapping[str, Any]) -> GraphEvent:
+        at = node["at"]
+        return cls(
+            seq=int(node["seq"]), kind=str(node["kind"]), at=at.to_native() if hasattr(at, "to_native") else at,
+            customer_id=node.get("customer_id"), ticket_id=node.get("ticket_id"), employee_id=node.get("employee_id"),
+            by_id=node.get("by_id"), department_id=node.get("department_id"), office=node.get("office"),
+            detail=node.get("detail"), channel=node.get("channel"), interaction_id=node.get("interaction_id"),
+        )  # fmt: skip
+
+    def as_json(self) -> str:
+        fields = {
+            "seq": self.seq, "kind": self.kind, "at": self.at.isoformat(), "customer_id": self.customer_id,
+            "ticket_id": self.ticket_id, "employee_id": self.employee_id, "by_id": self.by_id,
+            "department_id": self.department_id, "office": self.office, "detail": self.detail,
+            "channel": self.channel, "interaction_id": self.interaction_id,
+        }  # fmt: skip
+        return json.dumps(fields)
+
+
+class EventFeed(Protocol):
+    """Events as they are committed, for one subscriber (the port ``server.events`` fills).
+
+    ``subscribe(wants, after)`` yields the events ``wants`` accepts, in order: from the event
+    after ``after`` when given (a resumed stream), else from now on. It raises
+    ``domain.errors.LimitExceededError`` when the process has no room for one more subscriber,
+    and while iterating when the subscriber fell too far behind (its queue is bounded).
+    """
+
+    def subscribe(self, wants: Callable[[GraphEvent], bool], after: int | None = None) -> AsyncIterator[GraphEvent]: ...
