@@ -43,13 +43,12 @@ from typing import Any
 import httpx
 import websockets
 
-from graph.demo import PRESETS, DemoCompany
+from demo_company.company import PRESETS, DemoCompany, demo_stream
+from graph.constraints import apply_schema
 from graph.driver import open_driver
-from graph.loader import BulkLoader
-from graph.schema import apply_schema
+from graph.load.loader import BulkLoader
 from server import local_neo4j
 from server.auth.tokens import ClaimNames, SigningKey, mint_token
-from server.cli import demo_stream
 from server.settings import PROJECT_ROOT
 
 SECRET = "act-bench-shared-secret-of-at-least-32-bytes"

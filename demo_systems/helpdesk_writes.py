@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from demo_systems.records import Row
+from demo_systems.directory_records import Row
 from demo_systems.web import DemoServer
 
 MAX_KEYS = 200_000

@@ -54,6 +54,7 @@ from resolvers.strawberry_internals import graphql_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
 from server.delivery import delivering
+from server.event_stream import EventStreamEndpoint
 from server.events import EventHub, following
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
@@ -63,7 +64,7 @@ from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
 from server.settings import Settings
 from server.sources_config import SourceRegistry
-from server.subscriptions import EventStreamEndpoint, SubscriptionRunner, WebSocketEndpoint
+from server.subscriptions import SubscriptionRunner, WebSocketEndpoint
 from server.webhooks import HelpdeskWebhook
 from sources.port import Source
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+import websockets
 from neo4j import AsyncDriver
 
 from demo_systems.launcher import DemoFleet
@@ -454,3 +455,71 @@ async def test_a_hand_off_made_in_the_helpdesk_reaches_the_graph_and_subscribers
         id=agent.open_ticket, database_=DATABASE,
     )  # fmt: skip
     assert hops[0]["n"] == 1 and hops[0]["e"] == to
+
+
+async def test_the_stream_refuses_what_a_hostile_client_sends_without_an_internal_error(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    agent = scene.agent
+    admin = token("admin", subject=agent.employee_id)
+    record = {
+        "customerId": agent.served_customer, "channel": "EMAIL", "summary": "by GET", "idempotencyKey": "stream-get",
+    }  # fmt: skip
+    async with httpx.AsyncClient(timeout=30) as client:
+        # A mutation over GET: refused as over /graphql, and not written.
+        refused = await client.get(
+            f"{a.http}/graphql/stream",
+            params={"query": RECORD, "variables": json.dumps({"input": record})},
+            headers={"accept": "text/event-stream", "authorization": f"Bearer {admin}"},
+        )
+        assert (refused.status_code, refused.headers.get("allow")) == (405, "POST")
+        assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+        written = await client.post(
+            f"{a.http}/graphql",
+            json={"query": RECORD, "variables": {"input": record}},
+            headers={"authorization": f"Bearer {admin}"},
+        )
+        assert written.json() == {"data": {"recordInteraction": {"replayed": False}}}  # the GET wrote nothing
+        # A Last-Event-ID that is no event number (non-ASCII digits, past 64 bits) starts from now.
+        for header in ("\u00b2", "\u00b9\u00b2", "9" * 30, str(2**63), "-1", "abc"):
+            answer = [
+                event
+                async for event in sse_events(
+                    client, f"{a.http}/graphql/stream", admin, "{ __typename }", last_event_id=header
+                )
+            ]
+            assert [kind for kind, _, _ in answer] == ["next", "complete"], (header, answer)
+
+
+async def test_a_socket_that_sends_binary_frames_or_initialises_twice_is_closed_with_the_protocols_codes(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    admin = token("admin", subject=scene.agent.employee_id)
+    protocol = [websockets.Subprotocol("graphql-transport-ws")]
+    init = json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {admin}"}})
+    for first_binary in (True, False):
+        async with websockets.connect(a.ws, subprotocols=protocol) as connection:
+            if not first_binary:
+                await connection.send(init)
+                assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+            await connection.send(b"\x00\x01")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(connection.recv(), 10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+    async with websockets.connect(a.ws, subprotocols=protocol) as connection:
+        await connection.send(init)
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        await connection.send(init)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(connection.recv(), 10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+    # A query over the socket runs once within a request budget, and answers.
+    ws = await WsClient.connect(a.ws, admin)
+    try:
+        operation = await ws.subscribe("{ __typename }")
+        assert (await ws.receive(operation))["payload"] == {"data": {"__typename": "Query"}}
+        assert (await ws.receive(operation))["type"] == "complete"
+    finally:
+        await ws.close()

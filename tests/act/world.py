@@ -12,13 +12,12 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+from demo_company.company import PRESETS, DemoCompany, demo_stream
 from domain.access import Access, Caller, Policy
-from graph.demo import PRESETS, DemoCompany
-from graph.loader import BulkLoader
+from graph.load.loader import BulkLoader
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from resolvers.schema import build_schema
-from server.cli import demo_stream
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.conftest import DATABASE, wipe
