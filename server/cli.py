@@ -30,7 +30,7 @@ from server.auth.dev_keys import DevKeyError
 from server.auth.tokens import mint_token
 from server.graph_connection import ensure_neo4j
 from server.loading import export_demo, format_counts, load_demo, load_files, show_counts
-from server.playground import EXAMPLE_QUERIES
+from server.playground_examples import EXAMPLE_QUERIES
 from server.policy_config import PolicyError, load_policy
 from server.progress import format_report, format_summary
 from server.request_id import configure_logging

@@ -16,7 +16,8 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.explorer import explorer_html, explorer_routes
-from server.playground import EXAMPLE_QUERIES, playground_html, playground_installed, playground_routes
+from server.playground import playground_html, playground_installed, playground_routes
+from server.playground_examples import EXAMPLE_QUERIES
 from server.request_id import configure_logging
 from server.settings import Settings
 

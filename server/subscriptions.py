@@ -78,7 +78,7 @@ class SubscriptionRunner:
         cost_model: CostModel | None,
         persisted: PersistedQueries | None = None,
     ) -> None:
-        self._schema = schema
+        self._graphql_schema = schema
         self._persisted = persisted
         self._access = access
         self._context_for = context_for
@@ -138,13 +138,13 @@ class SubscriptionRunner:
         if budget is not None:
             try:
                 async with asyncio.timeout(budget.remaining()):
-                    outcome = execute(self._schema, prepared.document, **arguments)
+                    outcome = execute(self._graphql_schema, prepared.document, **arguments)
                     single = await outcome if isawaitable(outcome) else outcome
             except TimeoutError:
                 return error_payload(f"the request did not finish within its {budget.timeout_s:g} s", "REQUEST_TIMEOUT")
             assert isinstance(single, ExecutionResult)
             return _once(_result(single))
-        outcome_stream = subscribe(self._schema, prepared.document, **arguments)
+        outcome_stream = subscribe(self._graphql_schema, prepared.document, **arguments)
         results = await outcome_stream if isawaitable(outcome_stream) else outcome_stream
         if isinstance(results, ExecutionResult):
             return format_errors(results.errors or [])

@@ -24,13 +24,13 @@ from resolvers.strawberry_internals import graphql_schema
 from server.playground import (
     ASSETS,
     ASSETS_DIR,
-    EXAMPLE_QUERIES,
     INSTALL_HINT,
     missing_assets,
     playground_html,
     playground_installed,
     playground_routes,
 )
+from server.playground_examples import EXAMPLE_QUERIES
 
 PLAYGROUND_DIR = Path(__file__).resolve().parents[2] / "server" / "playground"
 ENDPOINT = "/graphql"

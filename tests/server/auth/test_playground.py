@@ -20,7 +20,8 @@ import jwt
 from neo4j import AsyncDriver
 
 from server.app import create_app, started
-from server.playground import EXAMPLE_QUERIES, playground_html, playground_routes
+from server.playground import playground_html, playground_routes
+from server.playground_examples import EXAMPLE_QUERIES
 from server.settings import Settings
 from tests.auth_tokens import settings as secret_settings
 
