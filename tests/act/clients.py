@@ -60,9 +60,9 @@ class WsClient:
 async def sse_events(
     client: httpx.AsyncClient, url: str, token: str, query: str, last_event_id: str | None = None, **variables: Any
 ) -> AsyncIterator[tuple[str, str | None, Any]]:
-    headers = {"accept": "text/event-stream", "authorization": f"Bearer {token}"}
+    headers: dict[str, str | bytes] = {"accept": "text/event-stream", "authorization": f"Bearer {token}"}
     if last_event_id is not None:
-        headers["last-event-id"] = last_event_id
+        headers["last-event-id"] = last_event_id.encode("latin-1")
     async with client.stream("POST", url, json={"query": query, "variables": variables}, headers=headers) as answer:
         if answer.status_code != 200:
             yield "refused", str(answer.status_code), json.loads(await answer.aread())
