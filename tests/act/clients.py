@@ -60,9 +60,10 @@ class WsClient:
 async def sse_events(
     client: httpx.AsyncClient, url: str, token: str, query: str, last_event_id: str | None = None, **variables: Any
 ) -> AsyncIterator[tuple[str, str | None, Any]]:
-    headers: dict[str, str | bytes] = {"accept": "text/event-stream", "authorization": f"Bearer {token}"}
+    # As bytes: a hostile client's Last-Event-ID may be any Latin-1 byte.
+    headers = [(b"accept", b"text/event-stream"), (b"authorization", f"Bearer {token}".encode())]
     if last_event_id is not None:
-        headers["last-event-id"] = last_event_id.encode("latin-1")
+        headers.append((b"last-event-id", last_event_id.encode("latin-1")))
     async with client.stream("POST", url, json={"query": query, "variables": variables}, headers=headers) as answer:
         if answer.status_code != 200:
             yield "refused", str(answer.status_code), json.loads(await answer.aread())
