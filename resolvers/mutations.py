@@ -16,6 +16,7 @@ longer with the assignee the client expected, reusing a key for another request)
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import strawberry
@@ -37,6 +38,8 @@ MAX_ID_CHARS: Final = 80
 MAX_SUMMARY_CHARS: Final = 2_000
 MAX_SUBJECT_CHARS: Final = 300
 MAX_REASON_CHARS: Final = 500
+# C0 and C1 controls but tab and line breaks, and the bidirectional embeddings, overrides and isolates.
+_HIDDEN: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 KEY_DESCRIPTION = (
     "A key of the client's choosing (1 to 200 characters), unique per intended write: sent again "
@@ -45,9 +48,14 @@ KEY_DESCRIPTION = (
 
 
 def _text(value: str, field: str, limit: int) -> str:
+    """Free text as people write it: trimmed, 1 to ``limit`` characters, line breaks and tabs
+    allowed, but no other control character and no bidirectional override (text that would
+    show one thing in the helpdesk and the explorer and say another)."""
     stripped = value.strip()
     if not 1 <= len(stripped) <= limit:
         raise BadUserInputError(f"{field} must be 1 to {limit} characters", field=field)
+    if _HIDDEN.search(stripped):
+        raise BadUserInputError(f"{field} may not hold control characters or direction overrides", field=field)
     return stripped
 
 
