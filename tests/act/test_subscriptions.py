@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -81,6 +82,7 @@ def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
         "CG_SLA_RESOLVE_HOURS": json.dumps({t: 0.002 for t in FAST_TARGETS}),
         "CG_SUBSCRIPTIONS_MAX_PER_CONNECTION": "3",
         "CG_HELPDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CG_AUTH_CLOCK_SKEW_SECONDS": "0",  # a token expires when it says, for the expiry test
     }
     started: list[tuple[subprocess.Popen[bytes], Server]] = []
     try:
@@ -523,3 +525,18 @@ async def test_a_socket_that_sends_binary_frames_or_initialises_twice_is_closed_
         assert (await ws.receive(operation))["type"] == "complete"
     finally:
         await ws.close()
+
+
+async def test_a_socket_is_closed_once_its_token_expires(servers: tuple[Server, Server], scene: Scene) -> None:
+    a, _ = servers
+    brief = token("service_agent", subject=scene.agent.employee_id, ttl=timedelta(seconds=2))
+    protocol = [websockets.Subprotocol("graphql-transport-ws")]
+    async with websockets.connect(a.ws, subprotocols=protocol) as connection:
+        await connection.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {brief}"}}))
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        subscribe = {"query": HAND_OFFS, "variables": {"e": scene.agent.employee_id}}
+        await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:  # nothing is handed to the agent meanwhile: the only way out is the close
+                await asyncio.wait_for(connection.recv(), 20)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
