@@ -22,7 +22,7 @@ import pytest
 from neo4j import AsyncDriver
 
 from server.persisted_queries import DONT_CACHE
-from server.playground import EXAMPLE_QUERIES
+from server.playground_examples import EXAMPLE_QUERIES
 from server.safelist import ManifestOperation, listed_operation, manifest_json
 from server.settings import PLAYGROUND_MANIFEST, PROJECT_ROOT
 from tests.auth_tokens import token

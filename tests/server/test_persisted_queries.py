@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from server import cli
 from server.app import create_app, started
 from server.persisted_queries import DONT_CACHE, ApqStore
-from server.playground import EXAMPLE_QUERIES, playground_html
+from server.playground import playground_html
+from server.playground_examples import EXAMPLE_QUERIES
 from server.safelist import (
     VERDICT_CACHE_SIZE,
     VERDICT_MAX_TEXT,
