@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Final, LiteralString
 
 from graph.row_rules import RULED_LABELS
-from graph.trace.path_queries import ENDPOINT_LABELS
+from graph.trace.path_queries import ENDPOINT_LABELS, NODE_MAP
 
 SEARCH_INDEX: Final = "entity_search"
 # The labels and properties the index covers: names, a ticket's subject, and every id.
@@ -67,20 +67,6 @@ def lucene_query(text: str) -> str | None:
     return " AND ".join(word if len(word) < 2 else word + "*" for word in words)
 
 
-# Each node as the lookups of graph.queries read it (times as text, the ids of its one-to-one
-# neighbours), so that the resolvers build the entities without another statement.
-_NODE_MAP: LiteralString = """{label: head(labels(n)), id: n.id, node: CASE head(labels(n))
-    WHEN 'Customer' THEN n {.*, since: toString(n.since), owner_id: head([(n)-[:OWNED_BY]->(o:Employee) | o.id])}
-    WHEN 'Employee' THEN n {.*, department_id: head([(n)-[:WORKS_IN]->(d:Department) | d.id]),
-                            manager_id: head([(n)-[:REPORTS_TO]->(m:Employee) | m.id])}
-    WHEN 'Order' THEN n {.*, placed_at: toString(n.placed_at), customer_id: head([(c:Customer)-[:PLACED]->(n) | c.id])}
-    WHEN 'Interaction' THEN n {.*, at: toString(n.at), customer_id: head([(c:Customer)-[:HAD]->(n) | c.id]),
-                               employee_id: head([(n)-[:WITH]->(e:Employee) | e.id])}
-    WHEN 'Ticket' THEN n {.*, opened_at: toString(n.opened_at), closed_at: toString(n.closed_at),
-                          customer_id: head([(c:Customer)-[:RAISED]->(n) | c.id])}
-    ELSE n {.*}
-  END}"""
-
 # Whether the caller may see the node ``n``: each ruled label's mark (graph.row_rules).
 _VISIBLE_N: LiteralString = """(NOT n:Customer OR @visible(Customer, n))
   AND (NOT n:Order OR @visible(Order, n))
@@ -102,7 +88,7 @@ CALL (read) {
     + """
   WITH n, score ORDER BY score DESC, n.id LIMIT $first
   RETURN collect({score: score, hit: """
-    + _NODE_MAP
+    + NODE_MAP
     + """}) AS hits
 }
 RETURN size(read) AS scanned, hits
@@ -135,7 +121,7 @@ CALL (members) {
 }
 UNWIND [center] + around AS n
 WITH edges, truncated, collect("""
-    + _NODE_MAP
+    + NODE_MAP
     + """) AS nodes
 RETURN nodes, edges, truncated
 """

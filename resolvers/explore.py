@@ -14,7 +14,6 @@ kind is ``FORBIDDEN``, leaving ``kinds`` out searches the kinds the caller may.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -27,15 +26,8 @@ from graph import explore_queries
 from graph.explore_store import Edge, FoundNode
 from resolvers import cost
 from resolvers.context import Info
-from resolvers.entities.customer import Customer
-from resolvers.entities.department import Department
-from resolvers.entities.employee import Employee
-from resolvers.entities.interaction import Interaction
-from resolvers.entities.order import Order
-from resolvers.entities.product import Product
-from resolvers.entities.ticket import Ticket
 from resolvers.enums import OrderStep
-from resolvers.trace.reports import KIND_OF_LABEL, EntityKind, EntityRef, PathNode, RelationshipType
+from resolvers.trace.reports import KIND_OF_LABEL, PATH_NODE_TYPES, EntityKind, EntityRef, PathNode, RelationshipType
 
 DEFAULT_SEARCH_HITS = 10
 MAX_SEARCH_HITS = 50
@@ -44,16 +36,6 @@ MAX_NEIGHBOURS = 1_000
 EDGES_PER_NODE = 4
 SEARCH_WEIGHT = 300  # a full-text query or two and the row rules of their hits
 NEIGHBOURHOOD_WEIGHT = 500  # one statement: the neighbours and the relationships among them
-
-_NODE_TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "Customer": ("customer", Customer.from_record),
-    "Employee": ("employee", Employee.from_record),
-    "Department": ("department", Department.from_record),
-    "Order": ("order", Order.from_record),
-    "Ticket": ("ticket", Ticket.from_record),
-    "Product": ("product", Product.from_record),
-    "Interaction": ("interaction", Interaction.from_record),
-}
 
 
 @strawberry.enum(description="A kind of entity the search finds.")
@@ -72,7 +54,7 @@ class SearchKind(Enum):
 
 def _entity(info: Info, node: FoundNode) -> Any:
     """The GraphQL object of a node read by the explorer; its loader is primed with it."""
-    loader, build = _NODE_TYPES[node.label]
+    loader, build = PATH_NODE_TYPES[node.label]
     getattr(info.context.loaders, loader).prime(node.id, node.entity)
     return build(node.entity)
 

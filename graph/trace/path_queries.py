@@ -38,10 +38,9 @@ PATH_RELATIONSHIPS: LiteralString = (
 )
 
 # Each node as the lookup of its kind in graph.queries reads it (times as text, the ids of its
-# one-to-one neighbours), so that the entities along a path need no further statement.
-_PATH_MAPS: LiteralString = """
-RETURN found_from, found_to, [p IN paths | {
-  nodes: [n IN nodes(p) | {label: head(labels(n)), id: n.id, node: CASE head(labels(n))
+# one-to-one neighbours), so that the entities along a path (or in the explorer's answers, which
+# use it too) need no further statement.
+NODE_MAP: LiteralString = """{label: head(labels(n)), id: n.id, node: CASE head(labels(n))
     WHEN 'Customer' THEN n {.*, since: toString(n.since), owner_id: head([(n)-[:OWNED_BY]->(o:Employee) | o.id])}
     WHEN 'Employee' THEN n {.*, department_id: head([(n)-[:WORKS_IN]->(d:Department) | d.id]),
                             manager_id: head([(n)-[:REPORTS_TO]->(m:Employee) | m.id])}
@@ -51,12 +50,20 @@ RETURN found_from, found_to, [p IN paths | {
     WHEN 'Ticket' THEN n {.*, opened_at: toString(n.opened_at), closed_at: toString(n.closed_at),
                           customer_id: head([(c:Customer)-[:RAISED]->(n) | c.id])}
     ELSE n {.*}
-  END}],
+  END}"""
+
+_PATH_MAPS: LiteralString = (
+    """
+RETURN found_from, found_to, [p IN paths | {
+  nodes: [n IN nodes(p) | """
+    + NODE_MAP
+    + """],
   relationships: [r IN relationships(p) | {
     type: type(r), start_id: startNode(r).id, end_id: endNode(r).id, properties: properties(r)
   }]
 }] AS paths
 """
+)
 
 
 def shortest_paths_query(

@@ -81,7 +81,8 @@ PathNode = Annotated[
     strawberry.union("PathNode", description="Any entity a path passes through."),
 ]
 
-_NODE_LOADERS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+# Each node label: the request loader its entity primes, and how its record becomes the entity.
+PATH_NODE_TYPES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "Customer": ("customer", Customer.from_record),
     "Employee": ("employee", Employee.from_record),
     "Department": ("department", Department.from_record),
@@ -155,8 +156,8 @@ class GraphPath:
         # asked of them next.
         loaders = info.context.loaders
         for node in self.record.nodes:
-            getattr(loaders, _NODE_LOADERS[node.label][0]).prime(node.id, node.entity)
-        return [_NODE_LOADERS[node.label][1](node.entity) for node in self.record.nodes]
+            getattr(loaders, PATH_NODE_TYPES[node.label][0]).prime(node.id, node.entity)
+        return [PATH_NODE_TYPES[node.label][1](node.entity) for node in self.record.nodes]
 
 
 @strawberry.type(description="One service-level clock of a ticket: response or resolution.")
