@@ -59,6 +59,13 @@ class BoltProxy:
         try:
             self._loop.run_forever()
         finally:
+            # A connection accepted after the shutdown's last look still has its task: end it here,
+            # so no connection coroutine is left for the collector to find suspended.
+            left = asyncio.all_tasks(self._loop)
+            for task in left:
+                task.cancel()
+            if left:
+                self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             self._loop.close()
 
     async def _shutdown(self) -> None:
