@@ -52,6 +52,7 @@ from resolvers.strawberry_internals import (
     field_definition,
     graphql_schema,
     has_exception_handlers,
+    own_subfield_memo,
     strawberry_info,
 )
 
@@ -141,6 +142,15 @@ class PlainFieldExecutor(ExecutionContext):
             # An instance attribute: executors of callers without masks keep the plain method,
             # with no check per field.
             setattr(self, "execute_field", self._execute_field_masked)  # noqa: B010
+
+    def build_per_event_executor(self, payload: Any) -> PlainFieldExecutor:
+        # Each event of a subscription runs in a copy of its executor: the copy gets memos of
+        # its own, or they would keep every event's fields for as long as the subscription lasts.
+        executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, PlainFieldExecutor)
+        own_subfield_memo(executor)
+        executor.__dict__.pop("_plans", None)
+        return executor
 
     def execute_fields(
         self,

@@ -17,6 +17,10 @@ it gives:
   without strawberry's per-field wrapper (an ``Info`` made as strawberry makes it,
   ``Info(_raw_info=..., _field=...)``) and executes plain scalar fields directly, in a subclass
   of strawberry's graphql-core execution context; these took most of a large response's time.
+- ``own_subfield_memo``: graphql-core (strawberry's engine) copies a subscription's executor for
+  each event, and the copies share one memo of collected subfields (``_relevant_sub_fields``)
+  keyed by lists each event makes anew; a subscription's memory grew with every event it
+  delivered (about 2 KB each) until each copy got a memo of its own.
 - ``field_definition``, ``has_exception_handlers`` and ``entity_types``: how the strawberry
   definitions hang off the graphql-core schema (``GraphQLCoreConverter.DEFINITION_BACKREF``,
   ``Schema.schema_converter``), for the same fast path and for ``_entities``.
@@ -38,6 +42,12 @@ from strawberry.types.info import Info
 
 # strawberry's graphql-core execution context: the base of ``resolvers.execution.PlainFieldExecutor``.
 ExecutionContext = StrawberryGraphQLCoreExecutionContext
+
+
+def own_subfield_memo(executor: ExecutionContext) -> None:
+    """Give ``executor`` (one event's copy of a subscription's executor) a memo of collected
+    subfields of its own, so that what it collects goes when the event is done."""
+    executor._relevant_sub_fields = {}
 
 
 def graphql_schema(schema: Schema) -> GraphQLSchema:

@@ -133,6 +133,12 @@ def test_the_execution_context_still_has_the_methods_the_executor_overrides() ->
     assert build_schema().execution_context_class is PlainFieldExecutor
 
 
+def test_an_executor_still_keeps_its_subfield_memo_where_own_subfield_memo_replaces_it() -> None:
+    source = inspect.getsource(GraphQLCoreExecutionContext)
+    assert "self._relevant_sub_fields" in source, "graphql-core's memo of collected subfields moved"
+    assert inspect.getsource(GraphQLCoreExecutionContext.build_per_event_executor).count("copy(self)") == 1
+
+
 def test_the_federation_entities_still_map_to_their_classes() -> None:
     origins = entity_types(build_schema())
     assert {"Customer", "Employee", "Department", "Order", "Product", "Ticket", "Interaction"} <= set(origins)
