@@ -67,8 +67,13 @@ class Context:
         self.caller = self.access.caller
         # The caller's row rules go into every statement the store sends (graph.row_rules).
         self.store = self.store.seeing(row_scope(self.access.row_rules), self.caller.employee_id)
-        self.loaders = Loaders(self.store)
         self.trace = self.store.traces()
+        self.renew_reads()
+
+    def renew_reads(self) -> None:
+        """New loaders, forgetting what the old ones loaded. A subscription renews them for each
+        event: it reads the event's entities as they are now and keeps nothing between events."""
+        self.loaders = Loaders(self.store)
         self.trace_loaders = TraceLoaders(self.trace)
         self.live = LiveLoaders(self.sources, self.budget)
 

@@ -41,7 +41,7 @@ from resolvers.trace.reports import ServiceLevelState
 from resolvers.trace.types import JourneyEvent
 
 VISIBILITY_TTL_S: Final = 10.0
-MAX_REMEMBERED: Final = 10_000
+MAX_REMEMBERED: Final = 1_000
 # A subscription holds a subscriber slot and runs a visibility check per event.
 SUBSCRIPTION_WEIGHT: Final = 1_000
 
@@ -90,6 +90,7 @@ async def _events(info: Info, wants: Callable[[GraphEvent], bool]) -> AsyncGener
         if await visibility.sees("Customer", event.customer_id) and await visibility.sees("Ticket", event.ticket_id):
             if stream is not None and event.logged:
                 stream.last_event_id = event.seq
+            info.context.renew_reads()
             yield event
 
 

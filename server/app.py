@@ -50,6 +50,7 @@ from resolvers.context import Context, StreamCursor
 from resolvers.cost import CostModel
 from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
+from resolvers.shared_reads import ReadsInFlight, SharingStore
 from resolvers.strawberry_internals import graphql_schema
 from server.auth.access_control import AccessControl
 from server.auth.middleware import access_of
@@ -90,6 +91,8 @@ class Services:
     store: Neo4jGraphStore
     sources: Mapping[str, Source] = field(default_factory=dict)
     events: EventHub | None = None
+    # Subscriptions' reads in flight, shared by the subscribers told of one event.
+    reads: ReadsInFlight = field(default_factory=ReadsInFlight)
 
 
 def services_of(connection: HTTPConnection) -> Services | None:
@@ -193,7 +196,7 @@ class _Wiring:
         if services is None:
             raise RuntimeError("the app is not started: run it with its lifespan")
         return Context(
-            store=services.store if budget is None else services.store.within(budget),
+            store=SharingStore(services.store, services.reads) if budget is None else services.store.within(budget),
             access=access,
             max_page_size=self.settings.max_page_size,
             service_levels=self.service_levels,
