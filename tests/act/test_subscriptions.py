@@ -278,6 +278,43 @@ async def test_subscribers_see_only_what_their_row_rules_show(servers: tuple[Ser
         await admin_ws.close()
 
 
+async def test_each_event_is_read_as_the_graph_is_now_not_as_the_subscription_first_saw_it(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    opened = f"fresh-{time.time_ns()}"
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"{a.http}/graphql",
+            json={"query": OPEN, "variables": {"input": {"customerId": agent.served_customer, "subject": "fresh",
+                                                          "idempotencyKey": opened, "assigneeId": scene.outsider}}},
+            headers={"authorization": f"Bearer {token('admin', subject=agent.employee_id)}"},
+        )  # fmt: skip
+    ticket = answer.json()["data"]["openTicket"]["ticket"]["id"]
+    ws = await WsClient.connect(b.ws, token("admin", subject=agent.employee_id))
+    try:
+        journey = await ws.subscribe(
+            "subscription($c: ID!) { journeyEvents(customerId: $c) { kind ticket { id assignee { id } } } }",
+            c=agent.served_customer,
+        )
+        await asyncio.sleep(0.5)
+        holders = []
+        for n, to in enumerate((agent.employee_id, scene.outsider)):
+            change = {"ticketId": ticket, "toEmployeeId": to, "reason": "fresh", "idempotencyKey": f"{opened}-{n}"}
+            await mutate(a, HAND_OFF, agent.employee_id, input=change)
+            while True:
+                event = (await ws.receive(journey))["payload"]["data"]["journeyEvents"]
+                if event["kind"] == "TICKET_HANDED_OFF" and event["ticket"]["id"] == ticket:
+                    holders.append(event["ticket"]["assignee"]["id"])
+                    break
+        # The second event shows the ticket's holder after the second hand-off: nothing loaded for the
+        # first event was kept for the next.
+        assert holders == [agent.employee_id, scene.outsider]
+    finally:
+        await ws.close()
+
+
 async def test_what_the_policy_does_not_let_a_role_read_is_refused_before_it_runs(
     servers: tuple[Server, Server], scene: Scene
 ) -> None:
