@@ -104,7 +104,8 @@ class HandOffTicketInput:
     idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
     expected_assignee_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="The assignee the client last saw: if the ticket has changed hands since, CONFLICT.",
+        description="The assignee the client last saw: if the ticket has changed hands since, CONFLICT. Leave it "
+        "out to hand the ticket on from whoever holds it; an empty id is BAD_USER_INPUT.",
     )
 
 
@@ -222,7 +223,8 @@ class Mutation:
     )
     async def hand_off_ticket(self, info: Info, input: HandOffTicketInput) -> HandOffTicketPayload:
         writer = _writer(info, "handOffTicket")
-        expected = _id(input.expected_assignee_id, "expectedAssigneeId") if input.expected_assignee_id else None
+        given = input.expected_assignee_id
+        expected = None if given is None else _id(given, "expectedAssigneeId")
         result = await writer.hand_off_ticket(
             input.idempotency_key,
             _id(input.ticket_id, "ticketId"),

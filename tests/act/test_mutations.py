@@ -208,6 +208,7 @@ async def test_closing_twice_is_a_conflict(driver: AsyncDriver, world: Agent) ->
         ("idempotencyKey", ""),
         ("idempotencyKey", "k" * 201),
         ("ticketId", "x" * 81),
+        ("expectedAssigneeId", ""),
     ],
 )
 async def test_unknown_ids_and_bad_values_are_bad_user_input(
