@@ -1,8 +1,10 @@
 """Subscription clients over the real protocols, for the tests: graphql-transport-ws and GraphQL over SSE.
 
-``WsClient`` speaks graphql-transport-ws with the ``websockets`` library (connection_init with
-the token, subscribe, next/error/complete); ``sse_events`` reads a ``text/event-stream``
-answer with httpx and yields each event as (event, id, data).
+``WsClient`` speaks graphql-transport-ws message by message with the ``websockets`` library
+(connection_init with the token, subscribe, next/error/complete), so tests can also send what
+a hostile client would; the published ``gql`` client is used beside it where a well-behaved
+client is meant. ``sse_events`` reads a ``text/event-stream`` answer with ``httpx-sse`` and
+yields each event as (event, id, data).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import httpx
 import websockets
+from httpx_sse import aconnect_sse
 
 
 class WsClient:
@@ -60,31 +63,16 @@ class WsClient:
 async def sse_events(
     client: httpx.AsyncClient, url: str, token: str, query: str, last_event_id: str | None = None, **variables: Any
 ) -> AsyncIterator[tuple[str, str | None, Any]]:
+    """The events of a GraphQL-over-SSE stream, read by ``httpx-sse``: (event, id, data)."""
     # As bytes: a hostile client's Last-Event-ID may be any Latin-1 byte.
-    headers = [(b"accept", b"text/event-stream"), (b"authorization", f"Bearer {token}".encode())]
+    headers: dict[str | bytes, str | bytes] = {b"authorization": f"Bearer {token}".encode()}
     if last_event_id is not None:
-        headers.append((b"last-event-id", last_event_id.encode("latin-1")))
-    async with client.stream("POST", url, json={"query": query, "variables": variables}, headers=headers) as answer:
-        if answer.status_code != 200:
-            yield "refused", str(answer.status_code), json.loads(await answer.aread())
+        headers[b"last-event-id"] = last_event_id.encode("latin-1")
+    body = {"query": query, "variables": variables}
+    async with aconnect_sse(client, "POST", url, json=body, headers=headers) as source:
+        if source.response.status_code != 200:
+            yield "refused", str(source.response.status_code), json.loads(await source.response.aread())
             return
-        assert answer.headers["content-type"].startswith("text/event-stream")
-        event, event_id, data = "message", None, []
-        async for line in answer.aiter_lines():
-            if line.startswith(":"):
-                continue
-            if line == "":
-                if data:
-                    yield event, event_id, json.loads("\n".join(data)) if "".join(data) else None
-                elif event == "complete":
-                    yield event, event_id, None
-                event, event_id, data = "message", None, []
-                continue
-            name, _, value = line.partition(":")
-            value = value.removeprefix(" ")
-            if name == "event":
-                event = value
-            elif name == "id":
-                event_id = value
-            elif name == "data":
-                data.append(value)
+        assert source.response.headers["content-type"].startswith("text/event-stream")
+        async for sse in source.aiter_sse():
+            yield sse.event, sse.id or None, json.loads(sse.data) if sse.data else None

@@ -22,6 +22,9 @@ from datetime import timedelta
 import httpx
 import pytest
 import websockets
+from gql import Client as GqlClient
+from gql import GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
 from neo4j import AsyncDriver
 
 from demo_systems.launcher import DemoFleet
@@ -145,7 +148,7 @@ async def scene(driver: AsyncDriver) -> Scene:
 
 
 async def mutate(server: Server, query: str, employee: str, **variables: object) -> None:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         answer = await client.post(
             f"{server.http}/graphql",
             json={"query": query, "variables": variables},
@@ -221,6 +224,33 @@ async def test_an_event_written_through_one_process_reaches_subscribers_of_both(
         await ws.close()
 
 
+async def test_the_published_gql_client_subscribes_over_graphql_transport_ws(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, b = servers
+    agent = scene.agent
+    # Handed to the agent: the next tests' subscribers follow the outsider, and an event that
+    # reaches a busy server late must not land among theirs.
+    admin = token("admin", subject=agent.employee_id)
+    transport = WebsocketsTransport(
+        url=a.ws, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"Authorization": f"Bearer {admin}"},
+    )  # fmt: skip
+    async with GqlClient(transport=transport) as session:
+        stream = session.subscribe(GraphQLRequest(HAND_OFFS, variable_values={"e": agent.employee_id}))
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(1.0)
+        assert not first.done()
+        opened = f"gql-{time.time_ns()}"
+        await mutate(b, OPEN, agent.employee_id, input={
+            "customerId": agent.served_customer, "subject": "gql", "idempotencyKey": opened,
+            "assigneeId": agent.employee_id})  # fmt: skip
+        got = await asyncio.wait_for(first, 20)
+        assert got["handOffs"]["employee"] == {"id": agent.employee_id}
+        assert got["handOffs"]["reason"] == "opened"
+        await stream.aclose()
+
+
 async def test_subscribers_see_only_what_their_row_rules_show(servers: tuple[Server, Server], scene: Scene) -> None:
     a, b = servers
     agent = scene.agent
@@ -236,7 +266,7 @@ async def test_subscribers_see_only_what_their_row_rules_show(servers: tuple[Ser
         assert [error["extensions"]["code"] for error in errors] == ["BAD_USER_INPUT"]
         await asyncio.sleep(0.5)
         # A ticket of a customer the agent's department does not serve, handed to someone outside it.
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(
                 f"{b.http}/graphql",
                 json={"query": OPEN, "variables": {"input": {
@@ -284,7 +314,7 @@ async def test_each_event_is_read_as_the_graph_is_now_not_as_the_subscription_fi
     a, b = servers
     agent = scene.agent
     opened = f"fresh-{time.time_ns()}"
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         answer = await client.post(
             f"{a.http}/graphql",
             json={"query": OPEN, "variables": {"input": {"customerId": agent.served_customer, "subject": "fresh",
@@ -405,7 +435,7 @@ async def test_a_ticket_nobody_touches_raises_its_service_level_alerts_by_the_cl
     try:
         alerts = await ws.subscribe(ALERTS)
         await asyncio.sleep(0.5)
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.post(
                 f"{b.http}/graphql",
                 json={
