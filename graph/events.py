@@ -24,16 +24,14 @@ from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 from graph.event_model import GraphEvent
 from graph.neo4j_errors import translated
 
-# Numbers for a write's events: the counter moves by their count (and stays locked until commit).
-RESERVE: LiteralString = """
-MERGE (s:EventSequence {name: 'events'})
-SET s.last = coalesce(s.last, 0) + $count
-RETURN s.last - $count AS before
-"""
-
+# A write's events, numbered: the counter moves by their count and stays locked until the
+# commit, so this is the write's last statement (one round trip while the lock is held).
 APPEND: LiteralString = """
+MERGE (s:EventSequence {name: 'events'})
+SET s.last = coalesce(s.last, 0) + size($events)
+WITH s.last - size($events) AS before
 UNWIND range(0, size($events) - 1) AS n
-WITH $before + 1 + n AS seq, $events[n] AS event
+WITH before + 1 + n AS seq, $events[n] AS event
 CREATE (:GraphEvent {seq: seq, kind: event.kind, at: datetime(), customer_id: event.customer_id,
                      ticket_id: event.ticket_id, employee_id: event.employee_id, by_id: event.by_id,
                      department_id: event.department_id, office: event.office, detail: event.detail,
@@ -65,11 +63,10 @@ RETURN d.id AS department_id, d.kind AS office LIMIT 1
 
 
 async def append_events(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> None:
-    """Append ``events`` (dicts of the ``GraphEvent`` fields but ``seq`` and ``at``) in ``tx``."""
+    """Append ``events`` (dicts of the ``GraphEvent`` fields but ``seq`` and ``at``) in ``tx``, as
+    its last statement: the counter's lock is held from here to the commit."""
     if events:
-        reserved = await (await tx.run(RESERVE, count=len(events))).single()
-        assert reserved is not None
-        await (await tx.run(APPEND, events=events, before=reserved["before"])).consume()
+        await (await tx.run(APPEND, events=events)).consume()
 
 
 def event(kind: str, customer_id: str | None, **fields: str | None) -> dict[str, Any]:

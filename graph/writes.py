@@ -62,23 +62,23 @@ OPTIONAL MATCH (c:Customer {id: $customer_id}) WHERE @visible(Customer, c)
 RETURN c IS NOT NULL AS found
 """
 
+# Whether the employee exists, and their department for the events about them.
 FIND_EMPLOYEE: LiteralString = """
 OPTIONAL MATCH (e:Employee {id: $employee_id})
-RETURN e IS NOT NULL AS found
+OPTIONAL MATCH (e)-[:WORKS_IN]->(d:Department)
+RETURN e IS NOT NULL AS found, d.id AS department_id, d.kind AS office LIMIT 1
 """
 
-# Locks the ticket (the SET) before anything of it is read by the next statement.
+# Locks the ticket (the SET) before anything of it is read: the clauses after the SET read it
+# with the lock held, so its assignee cannot change before the transaction ends.
 LOCK_TICKET: LiteralString = """
 OPTIONAL MATCH (t:Ticket {id: $ticket_id}) WHERE @visible(Ticket, t)
 SET t.version = coalesce(t.version, 0) + 1
-RETURN t IS NOT NULL AS found
-"""
-
-READ_LOCKED_TICKET: LiteralString = """
-MATCH (c:Customer)-[:RAISED]->(t:Ticket {id: $ticket_id})
+WITH t
+OPTIONAL MATCH (c:Customer)-[:RAISED]->(t)
 OPTIONAL MATCH (t)-[a:ASSIGNED_TO]->(e:Employee)
-WITH c, t, a, e ORDER BY a.at DESC LIMIT 1
-RETURN c.id AS customer_id, t.status AS status, e.id AS assignee_id
+WITH t, c, a, e ORDER BY a.at DESC LIMIT 1
+RETURN t IS NOT NULL AS found, c.id AS customer_id, t.status AS status, e.id AS assignee_id
 """
 
 # A department serves a customer as soon as one of its people works for them (graph.serves).
@@ -185,8 +185,6 @@ class Neo4jWriteStore:
                 return WriteResult(json.loads(seen[0]["answer"]), replayed=True)
             events: list[dict[str, Any]] = []
             answer = await work(tx, events)
-            # Last but the receipt: the event counter's lock is held only until the commit.
-            await append_events(tx, events)
             await self._run(
                 tx,
                 SAVE_RECEIPT,
@@ -196,6 +194,8 @@ class Neo4jWriteStore:
                 answer=json.dumps(answer),
                 subject=self._actor.subject,
             )
+            # Last: the event counter's lock is held from here only until the commit.
+            await append_events(tx, events)
             return WriteResult(answer, replayed=False)
 
         async with translated(), self._driver.session(database=self._database) as session:
@@ -209,14 +209,18 @@ class Neo4jWriteStore:
         if not await self._found(tx, FIND_CUSTOMER, customer_id=customer_id):
             raise BadUserInputError(f"no customer with id '{customer_id[:80]}'", field="customerId")
 
-    async def _employee(self, tx: AsyncManagedTransaction, employee_id: str, field: str) -> None:
-        if not await self._found(tx, FIND_EMPLOYEE, employee_id=employee_id):
+    async def _employee(self, tx: AsyncManagedTransaction, employee_id: str, field: str) -> dict[str, str | None]:
+        """The employee's department id and kind (``office``) for the events about them; an unknown
+        employee is ``BAD_USER_INPUT`` on ``field``."""
+        records = await self._run(tx, FIND_EMPLOYEE, employee_id=employee_id)
+        if not (records and records[0]["found"]):
             raise BadUserInputError(f"no employee with id '{employee_id[:80]}'", field=field)
+        return {"department_id": records[0]["department_id"], "office": records[0]["office"]}
 
     async def _locked_ticket(self, tx: AsyncManagedTransaction, ticket_id: str) -> dict[str, Any]:
-        if not await self._found(tx, LOCK_TICKET, ticket_id=ticket_id):
+        records = await self._run(tx, LOCK_TICKET, ticket_id=ticket_id)
+        if not (records and records[0]["found"]):
             raise BadUserInputError(f"no ticket with id '{ticket_id[:80]}'", field="ticketId")
-        records = await self._run(tx, READ_LOCKED_TICKET, ticket_id=ticket_id)
         return dict(records[0])
 
     async def _enqueue(
@@ -235,13 +239,12 @@ class Neo4jWriteStore:
 
         async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
-            await self._employee(tx, employee_id, "employeeId")
+            department = await self._employee(tx, employee_id, "employeeId")
             interaction_id = new_id("I")
             await self._run(tx, CREATE_INTERACTION, id=interaction_id, at=datetime.now(UTC), **arguments)
             events.append(
                 event("INTERACTION", customer_id, employee_id=employee_id, by_id=self._actor.employee_id,
-                      detail=summary, channel=channel, interaction_id=interaction_id,
-                      **await department_of(tx, employee_id))
+                      detail=summary, channel=channel, interaction_id=interaction_id, **department)
             )  # fmt: skip
             return {"interaction_id": interaction_id}
 
@@ -254,8 +257,7 @@ class Neo4jWriteStore:
 
         async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
-            if assignee_id is not None:
-                await self._employee(tx, assignee_id, "assigneeId")
+            department = None if assignee_id is None else await self._employee(tx, assignee_id, "assigneeId")
             ticket_id = new_id("T")
             now = datetime.now(UTC)
             await self._run(
@@ -268,11 +270,11 @@ class Neo4jWriteStore:
             delivery_id = await self._enqueue(tx, ticket_id, OutboxKind.OPEN, body)
             by_id = self._actor.employee_id
             events.append(event("TICKET_OPENED", customer_id, ticket_id=ticket_id, by_id=by_id, detail=subject))
-            if assignee_id is not None:
+            if assignee_id is not None and department is not None:
                 await self._hand_off(tx, ticket_id, assignee_id, "opened", now)
                 events.append(
                     event("TICKET_HANDED_OFF", customer_id, ticket_id=ticket_id, employee_id=assignee_id,
-                          by_id=by_id, detail="opened", **await department_of(tx, assignee_id))
+                          by_id=by_id, detail="opened", **department)
                 )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id}
 
@@ -299,7 +301,7 @@ class Neo4jWriteStore:
 
         async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             ticket = await self._locked_ticket(tx, ticket_id)
-            await self._employee(tx, employee_id, "toEmployeeId")
+            department = await self._employee(tx, employee_id, "toEmployeeId")
             if ticket["status"] in CLOSED_STATUSES:
                 raise ConflictError(f"ticket '{ticket_id}' is {ticket['status'].lower()}: it cannot be handed off")
             if expected_assignee_id is not None and ticket["assignee_id"] != expected_assignee_id:
@@ -313,7 +315,7 @@ class Neo4jWriteStore:
             delivery_id = await self._hand_off(tx, ticket_id, employee_id, reason, now)
             events.append(
                 event("TICKET_HANDED_OFF", ticket["customer_id"], ticket_id=ticket_id, employee_id=employee_id,
-                      by_id=self._actor.employee_id, detail=reason, **await department_of(tx, employee_id))
+                      by_id=self._actor.employee_id, detail=reason, **department)
             )  # fmt: skip
             return {"ticket_id": ticket_id, "delivery_id": delivery_id, "at": now.isoformat()}
 
@@ -344,11 +346,11 @@ class Neo4jWriteStore:
 
         async def work(tx: AsyncManagedTransaction, events: list[dict[str, Any]]) -> dict[str, Any]:
             await self._customer(tx, customer_id)
-            await self._employee(tx, employee_id, "employeeId")
+            department = await self._employee(tx, employee_id, "employeeId")
             await self._run(tx, SET_ACCOUNT_OWNER, **arguments)
             events.append(
                 event("ACCOUNT_OWNER", customer_id, employee_id=employee_id, by_id=self._actor.employee_id,
-                      **await department_of(tx, employee_id))
+                      **department)
             )  # fmt: skip
             return {"customer_id": customer_id}
 
@@ -373,13 +375,13 @@ class Neo4jWriteStore:
             now = datetime.now(UTC)
             by_id = self._actor.employee_id
             if kind == "HAND_OFF" and employee_id is not None:
-                await self._employee(tx, employee_id, "employee_id")
+                department = await self._employee(tx, employee_id, "employee_id")
                 if ticket["assignee_id"] == employee_id:
                     return {"ticket_id": ticket_id, "applied": False, "reason": "already assigned"}
                 await self._hand_off(tx, ticket_id, employee_id, reason, now, deliver=False)
                 events.append(
                     event("TICKET_HANDED_OFF", ticket["customer_id"], ticket_id=ticket_id, employee_id=employee_id,
-                          by_id=by_id, detail=reason, **await department_of(tx, employee_id))
+                          by_id=by_id, detail=reason, **department)
                 )  # fmt: skip
             elif kind == "CLOSE":
                 await self._run(tx, CLOSE_TICKET, ticket_id=ticket_id, at=now)
