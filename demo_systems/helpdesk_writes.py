@@ -147,8 +147,12 @@ class HelpdeskWrites:
             body = None
         if not isinstance(body, dict) or not str(body.get("url", "")).startswith("http") or not body.get("secret"):
             return JSONResponse({"error": 'send {"url": "http...", "secret": "..."}'}, status_code=400)
-        self._webhooks.append((str(body["url"]), str(body["secret"])))
-        return JSONResponse({"webhooks": len(self._webhooks)}, status_code=201)
+        # One receiver per URL: registering it again (a restarted server) replaces its secret.
+        url, secret = str(body["url"]), str(body["secret"])
+        known = any(registered == url for registered, _ in self._webhooks)
+        self._webhooks = [(registered, key) for registered, key in self._webhooks if registered != url]
+        self._webhooks.append((url, secret))
+        return JSONResponse({"webhooks": len(self._webhooks)}, status_code=200 if known else 201)
 
     def _announce(self, change: dict[str, Any]) -> None:
         for url, secret in self._webhooks:

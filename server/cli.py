@@ -35,7 +35,7 @@ from server.policy_config import PolicyError, load_policy
 from server.progress import format_report, format_summary
 from server.request_id import configure_logging
 from server.safelist import ManifestError, listed_operation, manifest_json
-from server.serve import serve_api, start_demo_systems
+from server.serve import register_demo_webhook, serve_api, start_demo_systems
 from server.settings import PLAYGROUND_MANIFEST, PROJECT_ROOT, Settings
 from server.sync import run_sync
 from server.workers import PortInUseError
@@ -295,6 +295,7 @@ def _serve(args: argparse.Namespace, settings: Settings, seed: int) -> int:
         if settings.sources_enabled:
             for name, url in start_demo_systems(settings, preset, seed).items():
                 environ.setdefault(name, url)  # URLs set by hand win
+            register_demo_webhook(settings, environ)
     worker_count = args.workers or settings.worker_count()
     print(auth, flush=True)
     # Each worker delivers the outbox to the helpdesk the sources point at, unless told not to.

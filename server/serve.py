@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 
+import httpx
 import uvicorn
 
 from server import workers
@@ -52,6 +53,33 @@ def start_demo_systems(settings: Settings, preset: str, seed: int) -> dict[str, 
         flush=True,
     )
     return {name: f"http://127.0.0.1:{base_port + offset}{path}" for name, (offset, path) in DEMO_SYSTEM_URLS.items()}
+
+
+def register_demo_webhook(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """Point the DEMO helpdesk's webhook at this API, when the receiver is on
+    (``CG_HELPDESK_WEBHOOK_SECRET``), so a change made in the helpdesk reaches the graph at once.
+    The demo helpdesk keeps one receiver per URL, so a restart registers again without doubling."""
+    secret = settings.helpdesk_webhook_secret
+    helpdesk = environ.get("CG_HELPDESK_URL")
+    if secret is None or not helpdesk:
+        return False
+    receiver = f"http://{settings.host}:{settings.port}/webhooks/helpdesk"
+    token = environ.get("CG_HELPDESK_TOKEN", "demo-helpdesk-token")
+    try:
+        answer = httpx.post(
+            f"{helpdesk}/api/webhooks",
+            json={"url": receiver, "secret": secret.get_secret_value()},
+            headers={"authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+    except httpx.HTTPError as error:
+        print(f"customer-graph: the demo helpdesk's webhook was not registered ({error})", file=sys.stderr)
+        return False
+    if answer.status_code not in (200, 201):
+        print(f"customer-graph: the demo helpdesk refused the webhook ({answer.status_code})", file=sys.stderr)
+        return False
+    print(f"demo helpdesk: changes made there are sent to {receiver}", flush=True)
+    return True
 
 
 def serve_api(settings: Settings, environ: Mapping[str, str], *, worker_count: int) -> int:

@@ -30,7 +30,8 @@ from neo4j import AsyncDriver
 from demo_systems.launcher import DemoFleet
 from graph.events import GraphEvent
 from server.events import EventHub, SubscriberTooSlowError
-from server.settings import PROJECT_ROOT
+from server.serve import register_demo_webhook
+from server.settings import PROJECT_ROOT, Settings
 from tests.act.clients import WsClient, sse_events
 from tests.act.world import WORLD_PRESET, WORLD_SEED, Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
@@ -488,12 +489,16 @@ async def test_a_hand_off_made_in_the_helpdesk_reaches_the_graph_and_subscribers
     a, b = servers
     agent = scene.agent
     desk = {"authorization": "Bearer demo-helpdesk-token"}
+    # As `serve` does once the demo systems run; twice, as a restarted server would.
+    serving = Settings(host="127.0.0.1", port=a.port, helpdesk_webhook_secret=WEBHOOK_SECRET)
+    assert register_demo_webhook(serving, {"CG_HELPDESK_URL": helpdesk})
+    assert register_demo_webhook(serving, {"CG_HELPDESK_URL": helpdesk})
     async with httpx.AsyncClient(timeout=30) as client:
-        registered = await client.post(
+        again = await client.post(
             f"{helpdesk}/api/webhooks", headers=desk,
             json={"url": f"{a.http}/webhooks/helpdesk", "secret": WEBHOOK_SECRET},
         )  # fmt: skip
-        assert registered.status_code == 201
+        assert (again.status_code, again.json()) == (200, {"webhooks": 1})  # one receiver per URL
         forged = await client.post(f"{a.http}/webhooks/helpdesk", content=b"{}", headers={"x-helpdesk-signature": "x"})
         assert forged.status_code == 401
         holder, _, _ = await driver.execute_query(
