@@ -2,10 +2,12 @@
 
 A ticket breaches when nobody touches it, so no write announces it: each API process asks the
 graph every tick which open tickets crossed a threshold of their tier's targets
-(``graph.trace.service_levels``) between the previous tick and now (``CROSSED``), and tells its own
-subscribers. The thresholds are those of ``Query.serviceLevels``: the response clock runs until
-the first assignment, the resolution clock until the ticket is closed; a clock is at risk once
-it has used the at-risk share of its target and breached once past it.
+(``graph.trace.service_levels``) between the previous tick and now (``CROSSED``), and logs them
+in the event log (``graph.events.Neo4jEventLog.log_crossings``, once each however many processes
+saw them), which tells every subscriber as it tells of any event. The thresholds are those of
+``Query.serviceLevels``: the response clock runs until the first assignment, the resolution
+clock until the ticket is closed; a clock is at risk once it has used the at-risk share of its
+target and breached once past it.
 """
 
 from __future__ import annotations

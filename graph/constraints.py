@@ -39,6 +39,8 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT outbox_item_id IF NOT EXISTS FOR (n:OutboxItem) REQUIRE n.id IS UNIQUE",
     # The event log, read by its sequence number (graph.events).
     "CREATE CONSTRAINT graph_event_seq IF NOT EXISTS FOR (n:GraphEvent) REQUIRE n.seq IS UNIQUE",
+    # A service-level crossing is logged once (graph.events.LOG_CROSSINGS); other events have no key.
+    "CREATE CONSTRAINT graph_event_key IF NOT EXISTS FOR (n:GraphEvent) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT event_sequence_name IF NOT EXISTS FOR (n:EventSequence) REQUIRE n.name IS UNIQUE",
 )
 

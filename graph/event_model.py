@@ -31,7 +31,7 @@ class GraphEvent:
     detail: str | None = None
     channel: str | None = None
     interaction_id: str | None = None
-    # Service-level alerts (graph.alerts): made by each process from the clock, not logged.
+    # Service-level alerts (graph.alerts): found by the clock, logged once by whichever process saw them.
     tier: str | None = None
     clock: str | None = None
     state: str | None = None
@@ -49,6 +49,7 @@ class GraphEvent:
             customer_id=node.get("customer_id"), ticket_id=node.get("ticket_id"), employee_id=node.get("employee_id"),
             by_id=node.get("by_id"), department_id=node.get("department_id"), office=node.get("office"),
             detail=node.get("detail"), channel=node.get("channel"), interaction_id=node.get("interaction_id"),
+            tier=node.get("tier"), clock=node.get("clock"), state=node.get("state"),
         )  # fmt: skip
 
     def as_json(self) -> str:
@@ -56,7 +57,8 @@ class GraphEvent:
             "seq": self.seq, "kind": self.kind, "at": self.at.isoformat(), "customer_id": self.customer_id,
             "ticket_id": self.ticket_id, "employee_id": self.employee_id, "by_id": self.by_id,
             "department_id": self.department_id, "office": self.office, "detail": self.detail,
-            "channel": self.channel, "interaction_id": self.interaction_id,
+            "channel": self.channel, "interaction_id": self.interaction_id, "tier": self.tier, "clock": self.clock,
+            "state": self.state,
         }  # fmt: skip
         return json.dumps(fields)
 

@@ -6,7 +6,9 @@ Each event takes the next number of one counter node, ``(:EventSequence {name: '
 Taking it locks the counter until the write commits, so numbers are handed out in commit
 order and a reader that has seen event *n* has seen every event before it: a cursor, "the
 last number I saw", is all a reader keeps. The lock makes writes queue on it, but only for
-the end of their transactions (the events are appended last, before the receipt).
+the end of their transactions (the events are appended in one last statement). The
+service-level alerts the clock raises (``graph.alerts``) are logged the same way, once each
+(``log_crossings``), so every process tells them and a resumed stream gets them again.
 
 Every API process tails the log (``server.events``): ``after(cursor)`` reads what came since,
 from the uniqueness index on ``seq``. Events are kept for the retention window
@@ -17,10 +19,13 @@ capture.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
+from neo4j.exceptions import ConstraintError
 
+from graph.alerts import Crossing
 from graph.event_model import GraphEvent
 from graph.neo4j_errors import translated
 
@@ -36,6 +41,25 @@ CREATE (:GraphEvent {seq: seq, kind: event.kind, at: datetime(), customer_id: ev
                      ticket_id: event.ticket_id, employee_id: event.employee_id, by_id: event.by_id,
                      department_id: event.department_id, office: event.office, detail: event.detail,
                      channel: event.channel, interaction_id: event.interaction_id})
+"""
+
+# Service-level crossings (``graph.alerts``), each logged once whichever process saw it first:
+# its key is unique among the events, so a second process logging it meanwhile fails on the
+# constraint (once the first commits), rolls back and, run again, finds it logged.
+LOG_CROSSINGS: LiteralString = """
+UNWIND $crossings AS c
+OPTIONAL MATCH (known:GraphEvent {key: c.key})
+WITH c WHERE known IS NULL
+WITH collect(c) AS fresh WHERE size(fresh) > 0
+MERGE (s:EventSequence {name: 'events'})
+SET s.last = coalesce(s.last, 0) + size(fresh)
+WITH s.last - size(fresh) AS before, fresh
+UNWIND range(0, size(fresh) - 1) AS n
+WITH before + 1 + n AS seq, fresh[n] AS c
+CREATE (:GraphEvent {seq: seq, key: c.key, kind: 'SERVICE_LEVEL', at: c.at, customer_id: c.customer_id,
+                     ticket_id: c.ticket_id, employee_id: c.employee_id, department_id: c.department_id,
+                     tier: c.tier, clock: c.clock, state: c.state})
+RETURN count(*) AS logged
 """
 
 AFTER: LiteralString = """
@@ -106,6 +130,25 @@ class Neo4jEventLog:
     async def oldest(self) -> int | None:
         found = (await self._read(OLDEST))[0]["oldest"]
         return None if found is None else int(found)
+
+    async def log_crossings(self, crossings: Sequence[Crossing]) -> int:
+        """Log the service-level thresholds ``crossings`` that no process logged yet; how many it logged."""
+        if not crossings:
+            return 0
+        rows = [
+            {"key": f"{c.ticket_id}/{c.clock}/{c.state}/{c.at.isoformat()}", "at": c.at, "customer_id": c.customer_id,
+             "ticket_id": c.ticket_id, "employee_id": c.employee_id, "department_id": c.department_id,
+             "tier": c.tier, "clock": c.clock, "state": c.state}
+            for c in crossings
+        ]  # fmt: skip
+        database = self._database
+        async with translated():
+            try:
+                records, _, _ = await self._driver.execute_query(LOG_CROSSINGS, crossings=rows, database_=database)
+            except ConstraintError:
+                # Another process logged some of them meanwhile: this run rolled back; again, skipping those.
+                records, _, _ = await self._driver.execute_query(LOG_CROSSINGS, crossings=rows, database_=database)
+        return int(records[0]["logged"]) if records else 0
 
     async def prune(self, retention_s: float) -> None:
         async with translated():

@@ -121,21 +121,14 @@ class EventHub:
         return len(events)
 
     async def tick(self) -> int:
-        """Tell subscribers of the service-level thresholds crossed since the last tick."""
+        """Log the service-level thresholds crossed since the last tick (``graph.alerts``); the
+        log then tells every process's subscribers, as it does of any event. How many crossed."""
         if self._alerts is None:
             return 0
         now = datetime.now(UTC)
         since, self._alerts_since = self._alerts_since or now, now
         crossings = await self._alerts(since, now) if since < now else []
-        for crossing in crossings:
-            self.dispatch(
-                GraphEvent(
-                    seq=0, kind="SERVICE_LEVEL", at=crossing.at, customer_id=crossing.customer_id,
-                    ticket_id=crossing.ticket_id, employee_id=crossing.employee_id,
-                    department_id=crossing.department_id, tier=crossing.tier, clock=crossing.clock,
-                    state=crossing.state,
-                )
-            )  # fmt: skip
+        await self._log.log_crossings(crossings)
         return len(crossings)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -427,7 +427,7 @@ async def test_an_sse_client_that_reconnects_with_its_last_event_id_misses_nothi
     assert int(got[0][1] or 0) > int(last_id or 0) and int(got[1][1] or 0) > int(got[0][1] or 0)
 
 
-async def test_a_ticket_nobody_touches_raises_its_service_level_alerts_by_the_clock(
+async def test_a_ticket_nobody_touches_raises_its_service_level_alerts_by_the_clock_once_and_in_the_log(
     servers: tuple[Server, Server], scene: Scene
 ) -> None:
     a, b = servers
@@ -461,6 +461,20 @@ async def test_a_ticket_nobody_touches_raises_its_service_level_alerts_by_the_cl
         assert seen == [("RESPOND", "AT_RISK"), ("RESPOND", "BREACHED")]
     finally:
         await ws.close()
+    # Both servers tick, yet each crossing is in the log once, and a stream resumed from the
+    # start of the log on the other server gets them again, in order.
+    async with httpx.AsyncClient(timeout=30) as client:
+        resumed = sse_events(client, f"{b.http}/graphql/stream", token("admin", subject=agent.employee_id),
+                             ALERTS, last_event_id="0")  # fmt: skip
+        replayed: list[tuple[str, str]] = []
+        while ("RESPOND", "BREACHED") not in replayed:
+            kind, event_id, data = await next_sse(resumed)
+            assert kind == "next" and event_id is not None
+            alert = data["data"]["serviceLevelAlerts"]  # type: ignore[index]
+            if alert["ticket"]["id"] == ticket_id:
+                replayed.append((alert["clock"], alert["state"]))
+        assert replayed == [("RESPOND", "AT_RISK"), ("RESPOND", "BREACHED")]
+        await resumed.aclose()  # type: ignore[attr-defined]
 
 
 async def test_a_subscriber_that_falls_behind_is_dropped_with_a_clear_error() -> None:
