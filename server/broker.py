@@ -78,9 +78,15 @@ def encoded(event: GraphEvent) -> dict[FieldT, EncodableT]:
     return {FIELD: event.as_json().encode()}
 
 
-def decoded(fields: dict[bytes, bytes]) -> GraphEvent:
-    node: dict[str, Any] = json.loads(fields[FIELD])
-    return GraphEvent.from_node({**node, "at": datetime.fromisoformat(node["at"])})
+def decoded(entry_id: bytes, fields: dict[bytes, bytes]) -> GraphEvent | None:
+    """The event of a stream entry; ``None`` for an entry the relay did not write (its id is not
+    its event's number, or it does not parse): skipped, and the hole it leaves is read from the log."""
+    try:
+        node: dict[str, Any] = json.loads(fields[FIELD])
+        event = GraphEvent.from_node({**node, "at": datetime.fromisoformat(node["at"])})
+    except (KeyError, TypeError, ValueError):
+        return None
+    return event if entry_id == f"{event.seq}-0".encode() else None
 
 
 def seq_of(entry_id: bytes | str) -> int:
@@ -133,6 +139,7 @@ class RedisSource:
         self._where = where
         self._outage = Backoff("event hub", where, "follows the graph's event log directly")
         self.filled = 0  # events read from the log to fill a hole in what the stream gave
+        self.skipped = 0  # stream entries that held no event of the relay's
 
     @property
     def status(self) -> str:
@@ -152,7 +159,17 @@ class RedisSource:
             self._outage.failed(error)
             return await self._log.after(cursor, limit)
         self._outage.answered()
-        events = [decoded(fields) for _, entries in reply for _, fields in entries]
+        entries = [(entry_id, decoded(entry_id, fields)) for _, batch in reply for entry_id, fields in batch]
+        events = [event for _, event in entries if event is not None]
+        if len(events) < len(entries):
+            if not self.skipped:
+                first = next(entry_id for entry_id, event in entries if event is None)
+                logger.warning("event broker: stream entries that hold no event skipped, e.g. %r", first)
+            self.skipped += len(entries) - len(events)
+            if not events:
+                # Only such entries past the cursor: the log has what comes next (and no busy loop).
+                await asyncio.sleep(self._poll_s)
+                return await self._log.after(cursor, limit)
         if events and events[0].seq > cursor + 1:
             # A hole (a stream refilled, or trimmed past this cursor): the log has what is missing.
             filled = await self._log.after(cursor, min(limit, events[0].seq - cursor - 1))
@@ -164,10 +181,13 @@ class RedisSource:
 class Relay:
     """Appends the log to the stream while this process holds the relay lease (see the module)."""
 
-    def __init__(self, redis: Redis, stream: str, log: Neo4jEventLog, *, poll_s: float, where: str) -> None:
+    def __init__(
+        self, redis: Redis, stream: str, log: Neo4jEventLog, *, poll_s: float, where: str, lease_s: float = LEASE_S
+    ) -> None:
         self._redis = redis
         self._stream = stream
         self._lease = f"{stream}:relay"
+        self._lease_s = lease_s
         self._log = log
         self._poll_s = poll_s
         self._token = f"{os.getpid()}:{uuid.uuid4().hex}"
@@ -182,7 +202,7 @@ class Relay:
 
     async def step(self) -> int:
         """Hold (or try to take) the lease; while held, append what the log has past the cursor."""
-        if not self.held or time.monotonic() - self._renewed > LEASE_S / 3:
+        if not self.held or time.monotonic() - self._renewed > self._lease_s / 3:
             await self._hold()
         if not self.held:
             return 0
@@ -210,7 +230,7 @@ class Relay:
         return len(events)
 
     async def _hold(self) -> None:
-        ms = int(LEASE_S * 1000)
+        ms = int(self._lease_s * 1000)
         if self.held:
             self.held = bool(await self._renew(keys=[self._lease], args=[self._token, ms]))
         else:
@@ -219,8 +239,9 @@ class Relay:
         self._renewed = time.monotonic()
 
     async def _resume_point(self) -> int:
-        latest = await self._log.latest()
+        # The stream first: read after the log, a relay that overlaps could put it ahead of it.
         last = await self._redis.xrevrange(self._stream, count=1)
+        latest = await self._log.latest()
         if last and seq_of(last[0][0]) <= latest:
             return seq_of(last[0][0])
         if last:
@@ -237,7 +258,7 @@ class Relay:
                 if await self.step() >= BATCH:
                     wait = 0
                 elif not self.held:
-                    wait = max(LEASE_S / 5, self._poll_s)  # another relays: look again now and then
+                    wait = max(self._lease_s / 5, self._poll_s)  # another relays: look again now and then
                 self._outage.answered()
             except RedisError as error:
                 self.held = False
