@@ -277,8 +277,9 @@ async def test_two_relays_append_each_event_once_in_order_and_a_hole_is_read_fro
         events = [event("INTERACTION", agent.served_customer, detail=f"relay-{n}") for n in range(5)]
         await session.execute_write(append_events, events)
     try:
-        first = Relay(redis, stream, log, poll_s=0.05, where="test")
-        second = Relay(redis, stream, log, poll_s=0.05, where="test")
+        # Leases long enough that neither renews within the test, however slow the machine.
+        first = Relay(redis, stream, log, poll_s=0.05, where="test", lease_s=600)
+        second = Relay(redis, stream, log, poll_s=0.05, where="test", lease_s=600)
         await first.step()
         await second.step()
         assert first.held and not second.held  # one lease
@@ -300,6 +301,10 @@ async def test_two_relays_append_each_event_once_in_order_and_a_hole_is_read_fro
             read += [found.seq for found in events]
             cursor = read[-1]
         assert read == [latest - 2, latest - 1, latest] and source.filled == 2
+        # Entries someone else put in the stream are skipped: what follows the cursor comes from the log.
+        await redis.xadd(stream, {"e": "not an event"}, id=f"{latest + 1}-0")
+        await redis.xadd(stream, {"x": "y"})  # numbered by the clock, far past every event
+        assert await source.read(latest, 1000) == [] and source.skipped == 2
     finally:
         await redis.delete(stream, f"{stream}:relay")
         await redis.aclose()
