@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -94,14 +95,19 @@ def stop_servers(started: list[tuple[subprocess.Popen[bytes], Server]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def servers(
+def launched(
     neo4j_uri: str, redis_server: RedisServer, agent: Agent, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Server, Server]]:
+) -> Iterator[list[tuple[subprocess.Popen[bytes], Server]]]:
     started = start_servers(neo4j_uri, redis_server.url, 2, tmp_path_factory.mktemp("logs"))
     try:
-        yield started[0][1], started[1][1]
+        yield started
     finally:
         stop_servers(started)
+
+
+@pytest.fixture(scope="module")
+def servers(launched: list[tuple[subprocess.Popen[bytes], Server]]) -> tuple[Server, Server]:
+    return launched[0][1], launched[1][1]
 
 
 async def events_status(server: Server) -> str:
@@ -231,6 +237,47 @@ async def test_redis_stopped_and_started_again_empty_loses_and_repeats_nothing(
     # The relay refilled the emptied stream and went on: the last events are in it, once each.
     seqs = await stream_seqs(redis_server.url)
     assert seqs == sorted(set(seqs)) and len(seqs) >= 2
+
+
+async def relay_holder(url: str) -> int:
+    """The pid of the worker process whose relay holds the lease (its token starts with it)."""
+    redis = Redis.from_url(url)
+    try:
+        holder = await redis.get(f"{STREAM}:relay")
+    finally:
+        await redis.aclose()
+    assert holder is not None, "no relay holds the lease"
+    return int(holder.decode().partition(":")[0])
+
+
+def parent_of(pid: int) -> int:
+    # /proc/<pid>/stat: "pid (name) state ppid ...", the name in parentheses may hold spaces.
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+async def test_when_the_relays_process_dies_another_takes_over_and_nothing_is_lost(
+    launched: list[tuple[subprocess.Popen[bytes], Server]], agent: Agent, redis_server: RedisServer
+) -> None:
+    # Kills one of the module's servers: the module's last test with them.
+    holder = await relay_holder(redis_server.url)
+    dying = next(n for n, (process, _) in enumerate(launched) if parent_of(holder) == process.pid)
+    survivor = launched[1 - dying][1]
+    ws = await WsClient.connect(survivor.ws, token("admin", subject=agent.employee_id))
+    try:
+        operation = await ws.subscribe(JOURNEY, c=agent.served_customer)
+        await asyncio.sleep(1.0)
+        await record(survivor, agent, "takeover-before")
+        assert await details(ws, operation, 1) == ["takeover-before"]
+        os.kill(holder, signal.SIGKILL)  # no shutdown: its lease is left to lapse
+        for n in range(3):
+            await record(survivor, agent, f"takeover-{n}")
+        assert await details(ws, operation, 3) == ["takeover-0", "takeover-1", "takeover-2"]
+        await asyncio.sleep(2.0)
+        assert ws.pending(operation) == 0
+    finally:
+        await ws.close()
+    assert parent_of(await relay_holder(redis_server.url)) == launched[1 - dying][0].pid
+    assert "following the broker" in await events_status(survivor)
 
 
 async def test_an_unreachable_broker_is_a_warning_and_a_readiness_note_not_a_crash(
