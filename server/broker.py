@@ -170,12 +170,18 @@ class RedisSource:
                 # Only such entries past the cursor: the log has what comes next (and no busy loop).
                 await asyncio.sleep(self._poll_s)
                 return await self._log.after(cursor, limit)
-        if events and events[0].seq > cursor + 1:
+        # What follows the cursor without a gap; the rest waits for the next read.
+        run: list[GraphEvent] = []
+        for event in events:
+            if event.seq != cursor + 1 + len(run):
+                break
+            run.append(event)
+        if events and not run:
             # A hole (a stream refilled, or trimmed past this cursor): the log has what is missing.
             filled = await self._log.after(cursor, min(limit, events[0].seq - cursor - 1))
             self.filled += len(filled)
             return filled or events
-        return events
+        return run
 
 
 class Relay:

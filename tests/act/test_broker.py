@@ -348,6 +348,13 @@ async def test_two_relays_append_each_event_once_in_order_and_a_hole_is_read_fro
             read += [found.seq for found in events]
             cursor = read[-1]
         assert read == [latest - 2, latest - 1, latest] and source.filled == 2
+        # A gap after the cursor's next event: that one now, the hole from the log on the next read.
+        await redis.delete(stream)
+        await redis.xadd(stream, {"e": (await log.after(latest - 3, 1))[0].as_json()}, id=f"{latest - 2}-0")
+        await redis.xadd(stream, {"e": (await log.after(latest - 1, 1))[0].as_json()}, id=f"{latest}-0")
+        assert [found.seq for found in await source.read(latest - 3, 1000)] == [latest - 2]
+        assert [found.seq for found in await source.read(latest - 2, 1000)] == [latest - 1]
+        assert [found.seq for found in await source.read(latest - 1, 1000)] == [latest]
         # Entries someone else put in the stream are skipped: what follows the cursor comes from the log.
         await redis.xadd(stream, {"e": "not an event"}, id=f"{latest + 1}-0")
         await redis.xadd(stream, {"x": "y"})  # numbered by the clock, far past every event
