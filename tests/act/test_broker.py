@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,7 @@ from tests.act.redis_server import RedisServer, free_port
 from tests.act.test_subscriptions import JOURNEY, RECORD, Server, mutate, next_sse
 from tests.act.world import Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
-from tests.conftest import DATABASE
+from tests.conftest import DATABASE, wipe
 
 pytestmark = pytest.mark.e2e
 
@@ -49,9 +49,12 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture(scope="module")
-async def agent(driver: AsyncDriver) -> Agent:
+async def agent(driver: AsyncDriver) -> AsyncIterator[Agent]:
     await load_world(driver)  # before the servers start: they follow the log from its end
-    return await find_agent(driver)
+    yield await find_agent(driver)
+    # The next module's servers take the log's end as they start, before their own world is
+    # loaded (which empties the log and starts its numbers again): leave them no events ahead.
+    await wipe(driver)
 
 
 def start_servers(neo4j_uri: str, broker: str, count: int, logs: Path) -> list[tuple[subprocess.Popen[bytes], Server]]:
