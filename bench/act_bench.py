@@ -1,6 +1,7 @@
 """Subscriptions under load, and mutation throughput against the raw driver (issue: act and be told).
 
     .venv/bin/python -m bench.act_bench [--subscribers 1000] [--rate 10] [--seconds 600] [--workers 2]
+                                        [--broker none|redis|both]
 
 What it does, all on loopback, in processes of its own:
 
@@ -19,6 +20,10 @@ What it does, all on loopback, in processes of its own:
    the API's write store in this process (the same transaction without HTTP, token or GraphQL)
    and through the raw driver (the graph change alone: one ``CREATE`` of ``ASSIGNED_TO``), side
    by side, 8 at a time.
+
+With ``--broker redis`` the workers take their events from a Redis stream (``CG_EVENTS_BROKER``,
+a ``redis-server`` the bench starts on a free port) instead of each polling the log; ``both``
+runs the whole bench once per mode, one after the other, and prints their figures side by side.
 
 Results go to stdout and ``bench/results/act.json``.
 """
@@ -142,8 +147,22 @@ async def subscriber_task(url: str, token: str, sub: Subscriber, ready: asyncio.
             sub.received[f"{data['ticket']['id']}@{data['at']}"] += 1
 
 
-async def main(args: argparse.Namespace) -> dict[str, Any]:
+def start_redis(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(home),
+               "--save", "", "--appendonly", "no", "--loglevel", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.1)
+    raise RuntimeError("redis-server did not start")
+
+
+async def main(args: argparse.Namespace, broker: bool = False) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="act-bench-neo4j-"))
+    redis = None
     neo4j = None
     if args.neo4j_uri:
         uri = args.neo4j_uri
@@ -171,6 +190,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     environ = {**os.environ, "NEO4J_URI": uri, "CG_AUTH_SHARED_SECRET": SECRET, "CG_SOURCES_ENABLED": "false",
                "CG_SUBSCRIPTIONS_MAX_PER_PROCESS": "20000"}  # fmt: skip
+    if broker:
+        redis, environ["CG_EVENTS_BROKER"] = start_redis(home)
     command = [sys.executable, "-m", "server.workers", "server.main:app", "--workers", str(args.workers),
                "--port", str(port), "--log-level", "warning"]  # fmt: skip
     launcher = start_server(command, environ, home / "server.log")
@@ -180,7 +201,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             for _ in range(300):
                 try:
-                    if (await http.get("/readyz")).status_code == 200:
+                    ready_answer = await http.get("/readyz")
+                    if ready_answer.status_code == 200:
+                        print(f"ready; events: {ready_answer.json().get('events')}", flush=True)
                         break
                 except httpx.TransportError:
                     pass
@@ -250,6 +273,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 expected_by_sub.append(expected)
             latencies = sorted(lat for sub in subs for lat in sub.latencies)
             results["subscriptions"] = {
+                "broker": "redis" if broker else "none",
                 "subscribers": len(subs), "workers": len(pids), "rate_per_s": args.rate, "seconds": args.seconds,
                 "hand_offs_written": len(written), "write_failures": failures,
                 "deliveries_expected": sum(expected_by_sub), "deliveries_received": sum(len(s.latencies) for s in subs),
@@ -339,6 +363,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await driver.close()
         if neo4j is not None:
             local_neo4j.stop(home)
+        if redis is not None:
+            redis.terminate()
+            redis.wait(timeout=30)
     return results
 
 
@@ -351,7 +378,17 @@ if __name__ == "__main__":
     parser.add_argument("--throughput-writes", type=int, default=200)
     parser.add_argument("--neo4j-uri", default=None)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--broker", choices=("none", "redis", "both"), default="none")
     arguments = parser.parse_args()
-    outcome = asyncio.run(main(arguments))
+    modes = {"none": [False], "redis": [True], "both": [False, True]}[arguments.broker]
+    runs = {("redis" if mode else "none"): asyncio.run(main(arguments, mode)) for mode in modes}
+    outcome = runs if len(runs) > 1 else next(iter(runs.values()))
+    if len(runs) > 1:
+        print("broker  p50 ms  p95 ms  p99 ms  lost  duplicates  received/expected")
+        for name, run in runs.items():
+            sub = run["subscriptions"]
+            latency = sub["latency_ms"]
+            print(f"{name:6}  {latency['p50']}  {latency['p95']}  {latency['p99']}  {sub['lost']}  "
+                  f"{sub['duplicates']}  {sub['deliveries_received']}/{sub['deliveries_expected']}")  # fmt: skip
     arguments.results.write_text(json.dumps(outcome, indent=2) + "\n")
     print(f"wrote {arguments.results}")

@@ -5,6 +5,7 @@
 #   - the offline GraphiQL assets and the explorer's drawing libraries, installed with npm from
 #     the committed locks
 #   - Debian's chromium and chromium-driver, for the explorer's browser tests (apt-get, as root)
+#   - Debian's redis-server, for the tests of the Redis Streams event broker (apt-get, as root)
 # Each step is skipped quickly when it is already done.
 set -euo pipefail
 
@@ -42,6 +43,7 @@ fi
 bash scripts/install_playground.sh
 bash scripts/install_explorer.sh
 bash scripts/install_chromium.sh
+bash scripts/install_redis.sh
 bash scripts/install_federation_harness.sh
 bash scripts/install_apollo_client.sh
 say "ready"

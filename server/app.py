@@ -229,7 +229,9 @@ async def readyz(request: Request) -> Response:
     services = services_of(request)
     try:
         if services is not None and await services.store.ping():
-            return JSONResponse({"status": "ready", "graph": "ok"})
+            # The events' source is reported, not required: with the broker down the hub follows the log.
+            events = {} if services.events is None else {"events": services.events.source_status}
+            return JSONResponse({"status": "ready", "graph": "ok", **events})
         reason = "not started"
     except CustomerGraphError as error:
         reason = error.message

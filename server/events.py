@@ -1,10 +1,12 @@
 """The event hub of one API process: the event log tailed, and fanned out to its subscribers.
 
 ``EventHub.run`` follows the event log (``graph.events``) from where it stood when the process
-started: every ``poll_s`` it reads the events after its cursor, in commit order, and offers
-each to every subscriber whose ``wants`` accepts it. Every process does the same, so an event
-written through any process (a mutation, a webhook, a sync) reaches the subscribers of all of
-them, with no server beside Neo4j.
+started: it reads the events after its cursor, in commit order, from its ``EventSource``, and
+offers each to every subscriber whose ``wants`` accepts it. Every process does the same, so an
+event written through any process (a mutation, a webhook, a sync) reaches the subscribers of
+all of them. The source is the log itself, polled every ``poll_s`` (``LogSource``, the default:
+no server beside Neo4j), or a broker the log is relayed to (``server.broker``, Redis Streams,
+when ``CG_EVENTS_BROKER`` is set): the hub does not care which, as both answer by the cursor.
 
 Bounded everywhere:
 
@@ -29,7 +31,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol
 
 from neo4j import AsyncDriver
 
@@ -38,6 +40,7 @@ from graph.alerts import Crossing, crossed
 from graph.event_model import GraphEvent
 from graph.events import Neo4jEventLog
 from graph.trace.service_levels import ServiceLevels
+from server.broker import brokered
 from server.settings import Settings
 
 logger = logging.getLogger("customer_graph.events")
@@ -53,6 +56,39 @@ class SubscriberTooSlowError(CustomerGraphError):
 
 class EventsExpiredError(CustomerGraphError):
     code = "EVENTS_EXPIRED"
+
+
+class EventSource(Protocol):
+    """Where the hub reads committed events: the log itself, or a broker fed from it."""
+
+    @property
+    def status(self) -> str:
+        """How the source is doing, in a few words (``/readyz`` shows it)."""
+        ...
+
+    async def read(self, cursor: int, limit: int) -> list[GraphEvent]:
+        """Up to ``limit`` events after ``cursor``, in commit order, none skipped; when there
+        are none yet, it waits a moment (about a second at most) before answering ``[]``."""
+        ...
+
+
+class LogSource:
+    """The event log polled every ``poll_s``: no server beside Neo4j (the default)."""
+
+    status = "following the graph's event log"
+
+    def __init__(self, log: Neo4jEventLog, poll_s: float) -> None:
+        self._log = log
+        self._poll_s = poll_s
+        self._caught_up = False
+
+    async def read(self, cursor: int, limit: int) -> list[GraphEvent]:
+        # A read that came back short means the log was caught up: wait before the next one.
+        if self._caught_up:
+            await asyncio.sleep(self._poll_s)
+        events = await self._log.after(cursor, limit)
+        self._caught_up = len(events) < limit
+        return events
 
 
 class _Subscriber:
@@ -77,11 +113,13 @@ class EventHub:
         retention_s: float = 3_600.0,
         alerts: Alerts | None = None,
         alert_tick_s: float = 30.0,
+        source: EventSource | None = None,
     ) -> None:
         self._alerts = alerts
         self._alert_tick_s = alert_tick_s
         self._alerts_since: datetime | None = None
         self._log = log
+        self._source = source or LogSource(log, poll_s)
         self._poll_s = poll_s
         self.max_subscribers = max_subscribers
         self._max_queued = max_queued
@@ -89,6 +127,10 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self.cursor: int | None = None
         self.dropped = 0  # subscribers dropped for being too slow, since the start
+
+    @property
+    def source_status(self) -> str:
+        return self._source.status
 
     @property
     def subscribers(self) -> int:
@@ -114,7 +156,7 @@ class EventHub:
         if self.cursor is None:
             await self.start()
         assert self.cursor is not None
-        events = await self._log.after(self.cursor, BATCH)
+        events = await self._source.read(self.cursor, BATCH)
         for event in events:
             self.dispatch(event)
             self.cursor = event.seq
@@ -132,7 +174,8 @@ class EventHub:
         return len(crossings)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tail the log until ``stop``; tick the service-level clock; prune the log now and then."""
+        """Follow the source until ``stop``; tick the service-level clock; prune the log now and then.
+        The source waits when it has nothing (a poll interval, a blocking read)."""
         pruned = time.monotonic()
         ticked = 0.0
         while not stop.is_set():
@@ -140,14 +183,12 @@ class EventHub:
                 if time.monotonic() - ticked >= self._alert_tick_s:
                     ticked = time.monotonic()
                     await self.tick()
-                read = await self.poll()
+                await self.poll()
                 if time.monotonic() - pruned > 60:
                     pruned = time.monotonic()
                     await self._log.prune(self._retention_s)
             except CustomerGraphError as error:
                 logger.warning("event hub: %s; trying again", error.message)
-                read = 0
-            if read < BATCH:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._poll_s)
 
@@ -211,24 +252,27 @@ async def following(settings: Settings, driver: AsyncDriver, levels: ServiceLeve
         yield None
         return
     database = settings.neo4j_database
-    hub = EventHub(
-        Neo4jEventLog(driver, database),
-        poll_s=settings.events_poll_seconds,
-        max_subscribers=settings.subscriptions_max_per_process,
-        max_queued=settings.subscriptions_queue_size,
-        retention_s=settings.events_retention_seconds,
-        alerts=functools.partial(crossed, driver, database, levels),
-        alert_tick_s=settings.sla_alert_tick_seconds,
-    )
-    # The hub finds its cursor in its own task (``poll``): a graph that is down or silent at
-    # start must not keep the API from starting, nor from stopping.
-    stop = asyncio.Event()
-    task = asyncio.create_task(hub.run(stop))
-    try:
-        yield hub
-    finally:
-        stop.set()
-        await stopped(task)
+    log = Neo4jEventLog(driver, database)
+    async with brokered(settings, log) as broker:
+        hub = EventHub(
+            log,
+            source=broker,
+            poll_s=settings.events_poll_seconds,
+            max_subscribers=settings.subscriptions_max_per_process,
+            max_queued=settings.subscriptions_queue_size,
+            retention_s=settings.events_retention_seconds,
+            alerts=functools.partial(crossed, driver, database, levels),
+            alert_tick_s=settings.sla_alert_tick_seconds,
+        )
+        # The hub finds its cursor in its own task (``poll``): a graph that is down or silent at
+        # start must not keep the API from starting, nor from stopping.
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            yield hub
+        finally:
+            stop.set()
+            await stopped(task)
 
 
 async def stopped(task: asyncio.Task[None], grace_s: float = 5.0) -> None:

@@ -25,6 +25,7 @@ from server.persisted_queries import DEFAULT_APQ_CACHE_BYTES
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # The playground's example queries as a persisted-query manifest (`customer-graph export-manifest`).
 PLAYGROUND_MANIFEST = PROJECT_ROOT / "server" / "playground" / "persisted-query-manifest.json"
+BROKER_SCHEMES = ("redis", "rediss", "unix")
 NEO4J_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
@@ -134,6 +135,12 @@ class Settings(BaseSettings):
     subscriptions_max_per_connection: int = Field(default=50, ge=1)
     subscriptions_queue_size: int = Field(default=1_000, ge=1)
     sla_alert_tick_seconds: float = Field(default=30.0, gt=0)
+    # A broker for scale-out (server/broker.py, README "Delivery across processes"): a Redis URL
+    # (redis://[:password@]host:port/db, rediss:// with TLS, unix:///path.sock). One process
+    # relays the log to the stream events_broker_stream, and every process reads it instead of
+    # polling the graph. Empty: every process polls the graph's event log itself.
+    events_broker: str = ""
+    events_broker_stream: str = Field(default="customer-graph:events", min_length=1)
 
     # Identity and access (README, "Identity and access"). Bearer tokens (JWTs) are verified with
     # the keys of an identity provider's JWKS URL, or a shared secret (HS256), or else with the
@@ -221,6 +228,13 @@ class Settings(BaseSettings):
         if self.safelist_required and not self.persisted_query_manifests:
             raise ValueError("CG_SAFELIST_REQUIRED needs at least one manifest in CG_PERSISTED_QUERY_MANIFESTS")
         return self
+
+    @field_validator("events_broker")
+    @classmethod
+    def _broker_is_a_redis_url(cls, url: str) -> str:
+        if url and url.partition("://")[0] not in BROKER_SCHEMES:
+            raise ValueError(f"expected a Redis URL, <scheme>://..., with a scheme of {', '.join(BROKER_SCHEMES)}")
+        return url
 
     @field_validator("neo4j_uri")
     @classmethod
