@@ -4,8 +4,9 @@
 
 Uses the `bench` preset graph (bench/bench_graph.py starts it and loads it once; or
 CG_BENCH_NEO4J_URI). For each trace it picks real customers, tickets, departments and pairs
-of entities (seeded), runs one request at a time through ``schema.execute`` with a fresh
-Context per request, recording every statement the request sent; then replays exactly those
+of entities (seeded), runs one request at a time through the service's execution path in-process
+(``server.operations.OperationRunner.run``: documents parsed and validated once, as over HTTP)
+with a fresh Context per request, recording every statement the request sent; then replays exactly those
 statements, one after another, through the raw async driver. Prints p50/p99 of both, with
 the load average (the machine may be busy with other work), and writes
 bench/results/trace.json. Targets: p50 under 50 ms end to end for the first journey page,
@@ -34,9 +35,10 @@ from graph.driver import open_driver
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from resolvers.schema import build_schema
+from server.operations import OperationRunner
 
 RESULTS = Path(__file__).parent / "results"
-SCHEMA = build_schema()
+OPERATIONS = OperationRunner.of(build_schema())
 AS_OF = DEMO_NOW.isoformat()
 TARGET_MS = 50.0
 
@@ -132,9 +134,7 @@ async def bench_one(driver: AsyncDriver, name: str, query: str, variables: list[
     for values in variables:
         store = RecordingStore(driver, "neo4j")
         started = time.perf_counter()
-        result = await SCHEMA.execute(
-            query, variable_values=values, context_value=Context(store=store, access=Access.unrestricted())
-        )
+        result = await OPERATIONS.run(query, Context(store=store, access=Access.unrestricted()), values)
         graphql_ms.append((time.perf_counter() - started) * 1000)
         if result.errors:
             raise RuntimeError(f"{name}: {result.errors[0].message} for {values}")
@@ -214,7 +214,7 @@ async def run(uri: str, count: int, seed: int) -> list[dict[str, Any]]:
         for _, query, variables in plan:
             for values in variables[:20]:
                 context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted())
-                await SCHEMA.execute(query, variable_values=values, context_value=context)
+                await OPERATIONS.run(query, context, values)
         return [await bench_one(driver, name, query, variables) for name, query, variables in plan]
     finally:
         await driver.close()

@@ -78,8 +78,9 @@ def _cut(value: str, length: int = _MAX_QUOTED) -> str:
 def masked(error: GraphQLError) -> GraphQLError:
     """The error a client sees in place of one that is not public: the one masker of the service.
 
-    Over HTTP ``format_error`` applies it; in-process (``Schema.execute``) the schema's
-    ``MaskUnexpectedErrors`` extension does, so both show the same message and code.
+    ``format_error`` applies it to what goes out over HTTP, WebSocket and SSE, and the
+    in-process ``server.operations.OperationRunner.run`` to its results, so both show the
+    same message and code.
     """
     if is_public(error):
         return error

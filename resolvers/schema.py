@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from resolvers.errors import is_public, masked
 from resolvers.execution import PlainFieldExecutor, resolve_fields_directly
 from resolvers.explore import ExploreQuery
 from resolvers.federation import FederatedSchema
@@ -22,17 +19,9 @@ from resolvers.trace.query import TraceQuery
 Query = merge_types("Query", (EntityQuery, TraceQuery, ExploreQuery))
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Masks errors that are not public with ``resolvers.errors.masked``, the masker HTTP uses too."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not is_public(error))
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        return masked(error)
-
-
 def build_schema() -> strawberry.federation.Schema:
+    """The schema, run by ``server/operations.py`` (the one execution path, which masks errors
+    with ``resolvers.errors.masked``); no strawberry extension, as nothing calls ``Schema.execute``."""
     schema = FederatedSchema(
         query=Query,
         mutation=Mutation,
@@ -40,7 +29,6 @@ def build_schema() -> strawberry.federation.Schema:
         federation_version="2.9",
         execution_context_class=PlainFieldExecutor,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[MaskUnexpectedErrors],
     )
     resolve_fields_directly(schema)
     return schema

@@ -1,15 +1,15 @@
 """The one module that reaches into strawberry's private names: what it relies on, and why.
 
 Everything else in the product speaks strawberry's public API (``strawberry.type``,
-``strawberry.field``, ``strawberry.Info``, ``Schema.execute``, ``SchemaExtension``,
-``DataLoader``) and graphql-core's. Four things this service does for speed or for federation
-need more, and this module is where they are reached, each behind a function that says what
-it gives:
+``strawberry.field``, ``strawberry.Info``, ``DataLoader``) and graphql-core's. Four things
+this service does for speed or for federation need more, and this module is where they are
+reached, each behind a function that says what it gives:
 
-- ``graphql_schema``: the graphql-core schema strawberry builds (``Schema._schema``). HTTP
-  requests are parsed, measured, validated and costed by our own code (``server/graphql_http.py``)
-  with a cache of parsed documents, then executed by graphql-core's ``execute`` on this schema,
-  so no request is parsed or validated twice; the access policy and the cost model read it too.
+- ``graphql_schema``: the graphql-core schema strawberry builds (``Schema._schema``). Every
+  operation, over HTTP, WebSocket, SSE or in-process, is parsed, measured, validated and costed
+  by our own code (``server/operations.py``, the one execution path) with a cache of parsed
+  documents, then executed by graphql-core's ``execute`` on this schema, so no request is
+  parsed or validated twice; the access policy and the cost model read it too.
 - ``raw_info``: graphql-core's resolve info under a ``strawberry.Info`` (``Info._raw_info``): the
   field nodes, fragments and coerced variables, which the look-ahead (``resolvers/lookahead.py``)
   reads to load a page with what the query asks of its nodes next, in one statement.

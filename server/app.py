@@ -48,7 +48,6 @@ from graph.store import Neo4jGraphStore
 from graph.trace.service_levels import ServiceLevels
 from resolvers.context import Context, StreamCursor
 from resolvers.cost import CostModel
-from resolvers.execution import PlainFieldExecutor
 from resolvers.schema import build_schema
 from resolvers.shared_reads import ReadsInFlight, SharingStore
 from resolvers.strawberry_internals import graphql_schema
@@ -60,6 +59,7 @@ from server.events import EventHub, following
 from server.ftv1 import INCLUDE_TRACE_HEADER
 from server.graphql_http import GraphQLEndpoint
 from server.limits import RequestLimits
+from server.operations import OperationRunner
 from server.persisted_queries import PersistedQueries
 from server.request_id import REQUEST_ID_HEADER, RequestIdMiddleware
 from server.safelist import Safelist
@@ -302,24 +302,20 @@ def create_app(
         playground=playground,
         explorer=explorer,
     )
-    endpoint = GraphQLEndpoint(
-        graphql_schema(schema),
-        wiring.context_for,
-        wiring.page if playground is not None else None,
-        executor_class=PlainFieldExecutor,
+    # The one execution path: HTTP, WebSocket and SSE share its documents and cost estimates.
+    operations = OperationRunner.of(
+        schema,
         limits=RequestLimits.of(settings),
         cost_model=CostModel.of(graphql_schema(schema), settings.max_page_size),
+    )
+    endpoint = GraphQLEndpoint(
+        operations,
+        wiring.context_for,
+        wiring.page if playground is not None else None,
         persisted=persisted,
         authorize=wiring.access.authorize,
     )
-    runner = SubscriptionRunner(
-        graphql_schema(schema),
-        wiring.access,
-        wiring.subscription_context,
-        RequestLimits.of(settings),
-        CostModel.of(graphql_schema(schema), settings.max_page_size),
-        persisted,
-    )
+    runner = SubscriptionRunner(operations, wiring.access, wiring.subscription_context, persisted)
     websocket = WebSocketEndpoint(runner, wiring.access, max_per_connection=settings.subscriptions_max_per_connection)
     event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)
     secret = settings.helpdesk_webhook_secret

@@ -16,8 +16,9 @@
 - ``authorize`` (the access policy) may refuse an operation before it runs: ``FORBIDDEN``
   errors, and ``403`` with ``application/graphql-response+json``.
 
-Parsing and validating a document is cached by its text, so a client repeating the same
-query pays for them once; responses are encoded with orjson.
+The operation itself is prepared, costed and executed by ``server/operations.py``, the one
+execution path of the service (parsing and validation cached by the document's text, so a
+client repeating the same query pays for them once); responses are encoded with orjson.
 
 Every request is held to its ``RequestLimits`` (``server/limits.py``): a body over the size
 limit is refused while it streams in (``413``); a document over its token count, depth,
@@ -29,38 +30,21 @@ operation's estimated cost in ``extensions.cost``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
 import orjson
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    Executor,
-    GraphQLError,
-    GraphQLSchema,
-    MiddlewareManager,
-    OperationType,
-    execute,
-    get_operation_ast,
-    specified_rules,
-    validate,
-)
-from graphql.validation import MaxIntrospectionDepthRule
+from graphql import DocumentNode, ExecutionResult, GraphQLError, MiddlewareManager, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from domain.budget import RequestBudget
-from resolvers.cost import CostModel
-from resolvers.documents import DocumentLimits, parse_document, shape_errors, token_count
 from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, Ftv1Recorder
-from server.limits import CostGuard, RequestLimits
+from server.operations import UNKNOWN_OPERATION, OperationRunner
 from server.persisted_queries import PersistedOperation, PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.http")
@@ -68,10 +52,6 @@ logger = logging.getLogger("customer_graph.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY_BYTES = 1_000_000
-
-
-# graphql-core's rules, and its recommended bound on how deep introspection lists may nest.
-VALIDATION_RULES = (*specified_rules, MaxIntrospectionDepthRule)
 
 
 class RequestError(Exception):
@@ -97,54 +77,6 @@ class GraphQLRequest:
     operation_name: str | None
     # Named by ``extensions.persistedQuery``, if the request used it.
     persisted: PersistedOperation | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    document: DocumentNode | None
-    errors: list[GraphQLError]
-
-
-class DocumentCache:
-    """Parsed, measured and validated documents by query text; least recently used ones go first.
-
-    Bounded in entries and in the tokens of their documents together: a parsed document holds
-    a few hundred bytes per token, so a few hundred distinct documents of the largest size
-    allowed must not hold hundreds of megabytes (``max_tokens`` ~ 40 MB).
-    """
-
-    def __init__(
-        self, schema: GraphQLSchema, size: int = 512, limits: DocumentLimits | None = None, max_tokens: int = 100_000
-    ) -> None:
-        self._graphql_schema = schema
-        self._size = size
-        self._max_tokens = max_tokens
-        self._tokens = 0
-        self._weights: dict[str, int] = {}
-        self._limits = limits or DocumentLimits()
-        self._documents: OrderedDict[str, Prepared] = OrderedDict()
-
-    def prepare(self, query: str) -> Prepared:
-        prepared = self._documents.get(query)
-        if prepared is not None:
-            self._documents.move_to_end(query)
-            return prepared
-        try:
-            document = parse_document(query, self._limits.max_tokens)
-        except GraphQLError as error:
-            prepared = Prepared(None, [error])
-        else:
-            # A document over a limit is refused before validation, which can be slow on it.
-            refused = shape_errors(document, self._limits)
-            prepared = Prepared(document, refused or list(validate(self._graphql_schema, document, VALIDATION_RULES)))
-        weight = token_count(prepared.document) if prepared.document is not None else 1
-        self._documents[query] = prepared
-        self._weights[query] = weight
-        self._tokens += weight
-        while len(self._documents) > self._size or self._tokens > self._max_tokens:
-            evicted, _ = self._documents.popitem(last=False)
-            self._tokens -= self._weights.pop(evicted)
-        return prepared
 
 
 def negotiate(accept: str) -> str | None:
@@ -246,25 +178,19 @@ class GraphQLEndpoint:
 
     def __init__(
         self,
-        schema: GraphQLSchema,
+        operations: OperationRunner,
         context_factory: Callable[[Request, RequestBudget], object],
         playground: Callable[[Request], Awaitable[str] | str] | None = None,
         *,
-        executor_class: type[Executor[Any]] | None = None,
-        limits: RequestLimits | None = None,
-        cost_model: CostModel | None = None,
         persisted: PersistedQueries | None = None,
         authorize: Callable[[Request, DocumentNode, dict[str, Any] | None], list[GraphQLError]] | None = None,
     ) -> None:
-        self._graphql_schema = schema
+        self._operations = operations
         self._authorize = authorize
         self._persisted = persisted or PersistedQueries()
-        self._executor_class = executor_class
         self._context_factory = context_factory
         self._playground = playground
-        self._limits = limits or RequestLimits()
-        self._cache = DocumentCache(schema, limits=self._limits.document)
-        self._costs = CostGuard(cost_model, self._limits) if cost_model and self._limits.checks_cost else None
+        self._limits = operations.limits
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
@@ -290,7 +216,7 @@ class GraphQLEndpoint:
         self, request: Request, graphql_request: GraphQLRequest, media_type: str, budget: RequestBudget
     ) -> Response:
         ftv1 = Ftv1Recorder() if request.headers.get(INCLUDE_TRACE_HEADER) == FTV1 else None
-        prepared = self._cache.prepare(graphql_request.query)
+        prepared = self._operations.prepare(graphql_request.query)
         if prepared.document is None:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         operation = get_operation_ast(prepared.document, graphql_request.operation_name)
@@ -299,7 +225,7 @@ class GraphQLEndpoint:
         if prepared.errors:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         if operation is None:
-            error = GraphQLError("the operation to run is unknown: give a valid 'operationName'")
+            error = GraphQLError(UNKNOWN_OPERATION)
             return _result_response(ExecutionResult(None, [error]), media_type, ftv1, request_failed=True)
         if operation.operation is OperationType.SUBSCRIPTION:
             error = GraphQLError(
@@ -315,27 +241,23 @@ class GraphQLEndpoint:
             result = ExecutionResult(None, denied)
             return _result_response(result, media_type, ftv1, request_failed=True, status=403)
         extensions: dict[str, Any] = {}
-        if self._costs is not None:
-            checked = self._costs.check(prepared.document, operation, graphql_request.variables)
+        checked = self._operations.cost(prepared.document, operation, graphql_request.variables)
+        if checked is not None:
             extensions["cost"] = {"estimated": checked.estimate.cost, "limit": self._limits.max_cost}
             if checked.errors:
                 result = ExecutionResult(None, checked.errors)
                 return _result_response(result, media_type, ftv1, request_failed=True, extensions=extensions)
         self._persisted.remember(graphql_request.persisted)
         try:
-            async with asyncio.timeout(budget.remaining()):
-                outcome = execute(
-                    self._graphql_schema,
-                    prepared.document,
-                    context_value=self._context_factory(request, budget),
-                    variable_values=graphql_request.variables,
-                    operation_name=graphql_request.operation_name,
-                    middleware=None if ftv1 is None else MiddlewareManager(ftv1),
-                    executor_class=self._executor_class,
-                )
-                result = await outcome if isawaitable(outcome) else outcome
+            result = await self._operations.execute(
+                prepared.document,
+                self._context_factory(request, budget),
+                variables=graphql_request.variables,
+                operation_name=graphql_request.operation_name,
+                middleware=None if ftv1 is None else MiddlewareManager(ftv1),
+                timeout_s=budget.remaining(),
+            )
         except TimeoutError:
-            # Whatever was still running was cancelled (its Neo4j statements had that much time too).
             error = GraphQLError(
                 f"the request did not finish within its {budget.timeout_s:g} s",
                 extensions={"code": "REQUEST_TIMEOUT", "timeoutSeconds": budget.timeout_s},

@@ -1,7 +1,8 @@
 """Subscriptions over WebSocket (``graphql-transport-ws``) and Server-Sent Events (GraphQL over SSE).
 
-Both transports run an operation the same way (``SubscriptionRunner.open``): the document is
-parsed, measured and validated as over HTTP (the same limits and cache), checked against the
+Both transports run an operation the same way (``SubscriptionRunner.open``), through the
+service's one execution path (``server/operations.py``): the document is parsed, measured and
+validated as over HTTP (the same limits and cache), checked against the
 caller's policy (``FORBIDDEN`` before anything runs) and its estimated cost, then subscribed to
 with a context of its own: the caller's row rules, masks and the process's event hub. A query
 or mutation sent this way runs once, within a request budget as over HTTP (its deadline, its
@@ -26,11 +27,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from inspect import isawaitable
 from typing import Any, Final
 
 import orjson
-from graphql import ExecutionResult, GraphQLSchema, OperationType, execute, get_operation_ast, subscribe
+from graphql import ExecutionResult, OperationType, get_operation_ast
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -38,13 +38,10 @@ from domain.access import Access
 from domain.budget import RequestBudget
 from domain.errors import CustomerGraphError
 from resolvers.context import Context, StreamCursor
-from resolvers.cost import CostModel
 from resolvers.errors import format_errors
-from resolvers.execution import PlainFieldExecutor
 from server.auth.access_control import AccessControl
 from server.auth.middleware import Unauthenticated
-from server.graphql_http import DocumentCache
-from server.limits import CostGuard, RequestLimits
+from server.operations import OperationRunner
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.subscriptions")
@@ -71,20 +68,16 @@ class SubscriptionRunner:
 
     def __init__(
         self,
-        schema: GraphQLSchema,
+        operations: OperationRunner,
         access: AccessControl,
         context_for: Callable[[HTTPConnection, Access, StreamCursor | None, RequestBudget | None], Context],
-        limits: RequestLimits,
-        cost_model: CostModel | None,
         persisted: PersistedQueries | None = None,
     ) -> None:
-        self._graphql_schema = schema
+        self._operations = operations
         self._persisted = persisted
         self._access = access
         self._context_for = context_for
-        self._limits = limits
-        self._cache = DocumentCache(schema, limits=limits.document)
-        self._costs = CostGuard(cost_model, limits) if cost_model and limits.checks_cost else None
+        self._limits = operations.limits
 
     async def open(
         self,
@@ -113,7 +106,7 @@ class SubscriptionRunner:
                 self._persisted.admit(request["query"], None)
             except PersistedQueryError as refused:
                 return error_payload(refused.message, refused.code)
-        prepared = self._cache.prepare(request["query"])
+        prepared = self._operations.prepare(request["query"])
         if prepared.document is None or prepared.errors:
             return format_errors(prepared.errors)
         operation = get_operation_ast(prepared.document, operation_name)
@@ -124,28 +117,22 @@ class SubscriptionRunner:
         denied = self._access.check(access, prepared.document, variables)
         if denied:
             return format_errors(denied)
-        if self._costs is not None:
-            checked = self._costs.check(prepared.document, operation, variables)
-            if checked.errors:
-                return format_errors(checked.errors)
+        checked = self._operations.cost(prepared.document, operation, variables)
+        if checked is not None and checked.errors:
+            return format_errors(checked.errors)
         once = operation.operation is not OperationType.SUBSCRIPTION
         budget = self._limits.budget() if once else None
         context = self._context_for(connection, access, stream, budget)
-        arguments: dict[str, Any] = {
-            "context_value": context, "variable_values": variables, "operation_name": operation_name,
-            "executor_class": PlainFieldExecutor,
-        }  # fmt: skip
+        arguments: dict[str, Any] = {"variables": variables, "operation_name": operation_name}
         if budget is not None:
             try:
-                async with asyncio.timeout(budget.remaining()):
-                    outcome = execute(self._graphql_schema, prepared.document, **arguments)
-                    single = await outcome if isawaitable(outcome) else outcome
+                single = await self._operations.execute(
+                    prepared.document, context, **arguments, timeout_s=budget.remaining()
+                )
             except TimeoutError:
                 return error_payload(f"the request did not finish within its {budget.timeout_s:g} s", "REQUEST_TIMEOUT")
-            assert isinstance(single, ExecutionResult)
             return _once(_result(single))
-        outcome_stream = subscribe(self._graphql_schema, prepared.document, **arguments)
-        results = await outcome_stream if isawaitable(outcome_stream) else outcome_stream
+        results = await self._operations.subscribe(prepared.document, context, **arguments)
         if isinstance(results, ExecutionResult):
             return format_errors(results.errors or [])
         return _mapped(results)

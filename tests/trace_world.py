@@ -19,7 +19,7 @@ from graph.load.rows import ROW_KINDS
 from graph.store import Neo4jGraphStore
 from graph.trace.service_levels import ServiceLevels
 from resolvers.context import Context
-from tests.resolvers.helpers import SCHEMA
+from tests.resolvers.helpers import OPERATIONS
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 FRONT = {"SALES", "MARKETING", "SERVICE"}
@@ -157,4 +157,4 @@ async def run_with(
         context.clock = clock
     if service_levels is not None:
         context.service_levels = service_levels
-    return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
+    return await OPERATIONS.run(query, context, variables or None)

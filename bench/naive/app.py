@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from bench.naive.schema import NaiveContext, build_naive_schema
 from graph.driver import open_driver
-from resolvers.strawberry_internals import graphql_schema
 from server.graphql_http import GraphQLEndpoint
+from server.operations import OperationRunner
 from server.settings import Settings
 
 
@@ -44,7 +44,9 @@ def app() -> Starlette:
         await contexts[0].rows("RETURN 1 AS ok")
         return JSONResponse({"status": "ready"})
 
-    endpoint = GraphQLEndpoint(graphql_schema(build_naive_schema()), lambda _: contexts[0])
+    # graphql-core's own executor, as before the service had its own: the peer stays naive.
+    operations = OperationRunner.of(build_naive_schema(), executor_class=None)
+    endpoint = GraphQLEndpoint(operations, lambda _, __: contexts[0])
     routes = [Route("/graphql", endpoint.handle, methods=["GET", "POST"]), Route("/readyz", readyz, methods=["GET"])]
     served = Starlette(routes=routes, lifespan=lifespan)
     gc.collect()

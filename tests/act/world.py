@@ -18,12 +18,14 @@ from graph.load.loader import BulkLoader
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from resolvers.schema import build_schema
+from server.operations import OperationRunner
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.conftest import DATABASE, wipe
 
 SCHEMA = build_schema()
-POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", SCHEMA._schema).policy
+OPERATIONS = OperationRunner.of(SCHEMA)
+POLICY: Policy = PolicyFile.load(PROJECT_ROOT / "policy.toml", OPERATIONS.graphql_schema).policy
 WORLD_PRESET, WORLD_SEED = "tiny", 11
 
 
@@ -74,8 +76,6 @@ async def execute(
     driver: AsyncDriver, query: str, employee_id: str | None, *roles: str, **variables: Any
 ) -> tuple[Any, list[dict[str, Any]]]:
     """The data and the errors (message and extensions) of ``query`` run as that caller."""
-    result = await SCHEMA.execute(
-        query, variable_values=variables or None, context_value=context(driver, employee_id, *roles)
-    )
+    result = await OPERATIONS.run(query, context(driver, employee_id, *roles), variables or None)
     errors = [{"message": e.message, **(e.extensions or {})} for e in result.errors or []]
     return result.data, errors

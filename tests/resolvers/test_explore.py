@@ -17,7 +17,7 @@ from graph import explore_queries
 from graph.explore_queries import lucene_query
 from resolvers.access import graph_labels
 from resolvers.strawberry_internals import graphql_schema
-from tests.resolvers.helpers import SCHEMA
+from tests.resolvers.helpers import OPERATIONS, SCHEMA
 from tests.resolvers.test_row_rules import ADMIN, agent, ask, world
 
 SEARCH = """query($text: String!, $kinds: [SearchKind!], $first: Int) {
@@ -123,7 +123,7 @@ async def test_hostile_search_text_is_words_or_nothing(empty_graph: AsyncDriver,
 async def test_oversize_searches_are_bad_user_input(
     empty_graph: AsyncDriver, variables: dict[str, Any], message: str
 ) -> None:
-    result = await SCHEMA.execute(SEARCH, variable_values=variables, context_value=_context(empty_graph, ADMIN))
+    result = await OPERATIONS.run(SEARCH, _context(empty_graph, ADMIN), variables)
 
     assert result.data is None
     assert [(error.message, error.extensions["code"]) for error in result.errors or []] == [  # type: ignore[index]

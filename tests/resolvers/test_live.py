@@ -29,12 +29,12 @@ from sources.port import Source
 from sources.sql import SqlSource
 from tests.bolt_counter import counting_statements
 from tests.live_systems import LIVE_PRESET, LIVE_SEED, LiveSystems, OpenRegistry, http_count, pg_count, sqlite_count
-from tests.resolvers.helpers import SCHEMA
+from tests.resolvers.helpers import OPERATIONS, SCHEMA
 
 
 async def run_live(driver: AsyncDriver, sources: Mapping[str, Source], query: str, **variables: Any) -> ExecutionResult:
     context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=Access.unrestricted(), sources=sources)
-    return await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
+    return await OPERATIONS.run(query, context, variables or None)
 
 
 SHIPPED_POLICY = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(SCHEMA)).policy
@@ -349,7 +349,7 @@ async def test_the_live_fields_of_a_customer_the_caller_may_not_see_are_never_fe
             for counter in (crm, helpdesk):
                 await counter.start()
             context = Context(store=Neo4jGraphStore(demo_graph, "neo4j"), access=access, sources=sources)
-            result = await SCHEMA.execute(query, variable_values={"id": customer_id}, context_value=context)
+            result = await OPERATIONS.run(query, context, {"id": customer_id})
             assert result.errors is None or customer_id == hidden, result.errors
             return await crm.since_start(), await helpdesk.since_start()
 

@@ -21,7 +21,7 @@ from domain.budget import RequestBudget
 from graph.store import Neo4jGraphStore
 from resolvers.context import Context
 from tests.live_systems import LiveSystems, OpenRegistry, http_count
-from tests.resolvers.helpers import SCHEMA
+from tests.resolvers.helpers import OPERATIONS
 from tests.resolvers.test_live import run_live
 
 CUSTOMER_360 = """
@@ -169,7 +169,7 @@ async def test_a_source_still_silent_at_the_request_deadline_nulls_only_its_fiel
         budget = RequestBudget(timeout_s=0.8, max_statements=8, max_errors=50)
         store = Neo4jGraphStore(demo_graph, "neo4j").within(budget)
         context = Context(store=store, access=Access.unrestricted(), sources=sources, budget=budget)
-        result = await SCHEMA.execute(CUSTOMER_360, variable_values={"id": CUSTOMER}, context_value=context)
+        result = await OPERATIONS.run(CUSTOMER_360, context, {"id": CUSTOMER})
 
     assert_served_without(result.data["customer"], "crm")
     assert set(unavailable(result)) == {"crm"}

@@ -24,7 +24,7 @@ from resolvers.strawberry_internals import graphql_schema
 from server.policy_config import PolicyFile
 from server.settings import PROJECT_ROOT
 from tests.bolt_counter import counting_statements
-from tests.resolvers.helpers import SCHEMA
+from tests.resolvers.helpers import OPERATIONS, SCHEMA
 from tests.trace_world import World, at
 
 SHIPPED = PolicyFile.load(PROJECT_ROOT / "policy.toml", graphql_schema(SCHEMA)).policy
@@ -68,7 +68,7 @@ def world() -> World:
 
 async def ask(driver: AsyncDriver, query: str, access: Access, **variables: Any) -> dict[str, Any]:
     context = Context(store=Neo4jGraphStore(driver, "neo4j"), access=access)
-    result = await SCHEMA.execute(query, variable_values=variables or None, context_value=context)
+    result = await OPERATIONS.run(query, context, variables or None)
     return {"data": result.data, "errors": [error.message for error in result.errors or []]}
 
 

@@ -29,6 +29,7 @@ from resolvers.strawberry_internals import (
     raw_info,
     strawberry_info,
 )
+from server.operations import OperationRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("domain", "graph", "resolvers", "sources", "server")
@@ -83,9 +84,9 @@ def _probe_schema() -> tuple[strawberry.Schema, list[Any]]:
     return strawberry.Schema(query=Query), seen
 
 
-def test_info_private_raw_info_and_the_info_constructor_still_fit() -> None:
+async def test_info_private_raw_info_and_the_info_constructor_still_fit() -> None:
     schema, seen = _probe_schema()
-    result = schema.execute_sync("{ probe }", context_value={"who": "me"})
+    result = await OperationRunner.of(schema).run("{ probe }", {"who": "me"})
     assert result.errors is None and seen
     info = seen[0]
     raw = raw_info(info)

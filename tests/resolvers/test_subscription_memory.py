@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncGenerator
-from inspect import isawaitable
 
 import strawberry
-from graphql import ExecutionResult, parse, subscribe
+from graphql import ExecutionResult
 from graphql.execution.collect_fields import CollectedFields
 
-from resolvers.execution import PlainFieldExecutor
-from resolvers.strawberry_internals import graphql_schema
+from server.operations import OperationRunner
 
 EVENTS = 400
 
@@ -50,7 +48,8 @@ class Subscription:
             yield Tick(n=n)
 
 
-SCHEMA = graphql_schema(strawberry.Schema(query=Query, subscription=Subscription))
+# Through the service's one execution path, with its executor (PlainFieldExecutor).
+OPERATIONS = OperationRunner.of(strawberry.Schema(query=Query, subscription=Subscription))
 
 
 def _collected() -> int:
@@ -59,8 +58,9 @@ def _collected() -> int:
 
 
 async def test_a_long_subscription_does_not_keep_what_each_event_collected() -> None:
-    outcome = subscribe(SCHEMA, parse("subscription { ticks { n inner { m } } }"), executor_class=PlainFieldExecutor)
-    stream = await outcome if isawaitable(outcome) else outcome
+    prepared = OPERATIONS.prepare("subscription { ticks { n inner { m } } }")
+    assert prepared.document is not None and not prepared.errors, prepared.errors
+    stream = await OPERATIONS.subscribe(prepared.document, None)
     assert not isinstance(stream, ExecutionResult), stream.errors
     seen: list[int] = []
     counts: list[int] = []
