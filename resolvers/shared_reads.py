@@ -27,9 +27,15 @@ from resolvers.ports import GraphStore
 
 
 class ReadsInFlight:
-    """The reads running now, by what they read; each dropped as it finishes."""
+    """The reads running now, by what they read; each dropped as it finishes.
 
-    def __init__(self) -> None:
+    ``generation`` (the event hub's count of events dispatched) is part of every key: a read is
+    shared only by readers of the same event. A read begun for an earlier event may have begun
+    before this one's commit, and would show what the event changed as it was before.
+    """
+
+    def __init__(self, generation: Callable[[], Hashable] | None = None) -> None:
+        self._generation = generation
         self._running: dict[Hashable, asyncio.Task[Any]] = {}
         self.shared = 0  # reads answered by one already in flight, since the start
 
@@ -38,6 +44,8 @@ class ReadsInFlight:
 
     def share(self, key: Hashable, read: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
         """The answer of the read ``key`` in flight, or of ``read()`` started now."""
+        if self._generation is not None:
+            key = (self._generation(), key)
         task = self._running.get(key)
         if task is None:
             task = asyncio.ensure_future(read())

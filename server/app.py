@@ -168,7 +168,12 @@ class _Wiring:
                 delivering(settings, active),
                 following(settings, active, self.service_levels) as hub,
             ):
-                yield {"services": Services(Neo4jGraphStore(active, settings.neo4j_database), opened, hub)}
+                # Subscribers share a read only among those reading for the same event (the
+                # hub's count of events dispatched): a read begun before an event's commit
+                # must not answer for it.
+                reads = ReadsInFlight(generation=(lambda: hub.dispatched) if hub is not None else None)
+                store = Neo4jGraphStore(active, settings.neo4j_database)
+                yield {"services": Services(store, opened, hub, reads)}
         finally:
             await self.access.close()
             if own_driver:

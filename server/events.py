@@ -127,6 +127,7 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self.cursor: int | None = None
         self.dropped = 0  # subscribers dropped for being too slow, since the start
+        self.dispatched = 0  # events offered to the subscribers, since the start
 
     @property
     def source_status(self) -> str:
@@ -141,6 +142,7 @@ class EventHub:
         self.cursor = await self._log.latest()
 
     def dispatch(self, event: GraphEvent) -> None:
+        self.dispatched += 1
         for subscriber in list(self._subscribers):
             if not subscriber.wants(event):
                 continue

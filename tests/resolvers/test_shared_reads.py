@@ -70,3 +70,22 @@ async def test_renewed_reads_forget_what_was_loaded(demo_graph: AsyncDriver) -> 
 
     assert context.loaders is not before
     assert "T000001" not in context.loaders.ticket.cache_map.cache_map  # type: ignore[attr-defined]
+
+
+async def test_a_read_begun_for_an_earlier_event_is_not_shared_with_readers_of_a_later_one(
+    demo_graph: AsyncDriver,
+) -> None:
+    dispatched = [1]
+    flights = ReadsInFlight(generation=lambda: dispatched[0])
+    store = SharingStore(Neo4jGraphStore(demo_graph, "neo4j"), flights).seeing(UNRESTRICTED, None)
+
+    with counting_statements() as statements:
+        earlier = asyncio.ensure_future(store.tickets(["T000004"]))
+        await asyncio.sleep(0)
+        dispatched[0] = 2  # the next event, committed after the first read began
+        later = asyncio.ensure_future(store.tickets(["T000004"]))
+        same_event = asyncio.ensure_future(store.tickets(["T000004"]))
+        await asyncio.gather(earlier, later, same_event)
+
+    assert len(statements) == 2
+    assert flights.shared == 1
