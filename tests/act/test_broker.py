@@ -28,7 +28,7 @@ from server.broker import RedisSource, Relay, seq_of
 from server.settings import PROJECT_ROOT, Settings
 from tests.act.clients import WsClient, sse_events
 from tests.act.redis_server import RedisServer, free_port
-from tests.act.test_subscriptions import JOURNEY, RECORD, Server, mutate, next_sse
+from tests.act.test_subscriptions import JOURNEY, RECORD, Server, mutate, next_sse, wait_until_ready
 from tests.act.world import Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
 from tests.conftest import DATABASE, wipe
@@ -72,17 +72,7 @@ def start_servers(neo4j_uri: str, broker: str, count: int, logs: Path) -> list[t
         with (logs / f"server-{n}.log").open("wb") as log:
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environ, stderr=log)
         started.append((process, server))
-    deadline = time.monotonic() + 90
-    for process, server in started:
-        while True:
-            assert process.poll() is None, "a server did not start"
-            assert time.monotonic() < deadline, "a server was not ready in time"
-            try:
-                if httpx.get(f"{server.http}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+    wait_until_ready(started)
     return started
 
 
