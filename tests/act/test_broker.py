@@ -28,7 +28,7 @@ from server.broker import RedisSource, Relay, seq_of
 from server.settings import PROJECT_ROOT, Settings
 from tests.act.clients import WsClient, sse_events
 from tests.act.redis_server import RedisServer, free_port
-from tests.act.test_subscriptions import JOURNEY, RECORD, Server, mutate, next_sse, wait_until_ready
+from tests.act.test_subscriptions import JOURNEY, RECORD, Server, mutate, next_sse, stop_servers, wait_until_ready
 from tests.act.world import Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
 from tests.conftest import DATABASE, wipe
@@ -74,17 +74,6 @@ def start_servers(neo4j_uri: str, broker: str, count: int, logs: Path) -> list[t
         started.append((process, server))
     wait_until_ready(started)
     return started
-
-
-def stop_servers(started: list[tuple[subprocess.Popen[bytes], Server]]) -> None:
-    for process, _ in started:
-        process.terminate()
-    for process, _ in started:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -88,6 +88,18 @@ def wait_until_ready(started: list[tuple[subprocess.Popen[bytes], Server]], with
             time.sleep(0.2)
 
 
+def stop_servers(started: list[tuple[subprocess.Popen[bytes], Server]]) -> None:
+    """Stop the servers started: asked first, killed if one is still there after 30 s."""
+    for process, _ in started:
+        process.terminate()
+    for process, _ in started:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
     environ = {
@@ -123,14 +135,7 @@ def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
         wait_until_ready(started)
         yield started[0][1], started[1][1]
     finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_servers(started)
 
 
 @dataclass(frozen=True)
