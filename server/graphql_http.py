@@ -44,7 +44,7 @@ from starlette.responses import HTMLResponse, Response
 from domain.budget import RequestBudget
 from resolvers.errors import format_errors, log_failed_request
 from server.ftv1 import FTV1, INCLUDE_TRACE_HEADER, Ftv1Recorder
-from server.operations import UNKNOWN_OPERATION, OperationRunner
+from server.operations import OperationRunner, unknown_operation
 from server.persisted_queries import PersistedOperation, PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.http")
@@ -225,7 +225,7 @@ class GraphQLEndpoint:
         if prepared.errors:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         if operation is None:
-            error = GraphQLError(UNKNOWN_OPERATION)
+            error = unknown_operation()
             return _result_response(ExecutionResult(None, [error]), media_type, ftv1, request_failed=True)
         if operation.operation is OperationType.SUBSCRIPTION:
             error = GraphQLError(

@@ -59,6 +59,12 @@ VALIDATION_RULES = (*specified_rules, MaxIntrospectionDepthRule)
 
 UNKNOWN_OPERATION = "the operation to run is unknown: give a valid 'operationName'"
 
+
+def unknown_operation() -> GraphQLError:
+    """The same refusal over HTTP, WebSocket and SSE when ``operationName`` names no operation."""
+    return GraphQLError(UNKNOWN_OPERATION, extensions={"code": "BAD_USER_INPUT"})
+
+
 Variables = dict[str, Any] | None
 
 
@@ -227,7 +233,7 @@ class OperationRunner:
             return ExecutionResult(None, prepared.errors)
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is None:
-            return ExecutionResult(None, [GraphQLError(UNKNOWN_OPERATION)])
+            return ExecutionResult(None, [unknown_operation()])
         if operation.operation is OperationType.SUBSCRIPTION:
             refused = "a subscription streams its results: run it with OperationRunner.subscribe"
             return ExecutionResult(None, [GraphQLError(refused, extensions={"code": "BAD_REQUEST"})])

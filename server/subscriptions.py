@@ -41,7 +41,7 @@ from resolvers.context import Context, StreamCursor
 from resolvers.errors import format_errors
 from server.auth.access_control import AccessControl
 from server.auth.middleware import Unauthenticated
-from server.operations import OperationRunner
+from server.operations import OperationRunner, unknown_operation
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.subscriptions")
@@ -111,7 +111,7 @@ class SubscriptionRunner:
             return format_errors(prepared.errors)
         operation = get_operation_ast(prepared.document, operation_name)
         if operation is None:
-            return error_payload("the operation to run is unknown: give a valid 'operationName'", "BAD_USER_INPUT")
+            return format_errors([unknown_operation()])
         if read_only and operation.operation is OperationType.MUTATION:
             return error_payload("only queries and subscriptions may be sent with GET; use POST", METHOD_NOT_ALLOWED)
         denied = self._access.check(access, prepared.document, variables)

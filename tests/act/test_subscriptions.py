@@ -628,6 +628,37 @@ async def test_a_socket_that_sends_binary_frames_or_initialises_twice_is_closed_
         await ws.close()
 
 
+async def test_an_operation_name_that_names_nothing_is_refused_alike_over_http_sse_and_websocket(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    admin = token("admin", subject=scene.agent.employee_id)
+    request = {"query": "query A { __typename } query B { __typename }", "operationName": "C"}
+    headers = {"authorization": f"Bearer {admin}"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        over_http = (await client.post(f"{a.http}/graphql", json=request, headers=headers)).json()["errors"]
+        stream = await client.post(
+            f"{a.http}/graphql/stream", json=request, headers={**headers, "accept": "text/event-stream"}
+        )
+        assert stream.status_code == 400  # refused before any stream opens
+        over_sse = stream.json()["errors"]
+    protocol = [websockets.Subprotocol("graphql-transport-ws")]
+    async with websockets.connect(a.ws, subprotocols=protocol) as connection:
+        await connection.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {admin}"}}))
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": request}))
+        answer = json.loads(await asyncio.wait_for(connection.recv(), 10))
+        assert answer["type"] == "error"
+        over_ws = answer["payload"]
+    expected = [
+        {
+            "message": "the operation to run is unknown: give a valid 'operationName'",
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }
+    ]
+    assert over_http == over_sse == over_ws == expected
+
+
 async def test_a_socket_is_closed_once_its_token_expires(servers: tuple[Server, Server], scene: Scene) -> None:
     a, _ = servers
     brief = token("service_agent", subject=scene.agent.employee_id, ttl=timedelta(seconds=2))
