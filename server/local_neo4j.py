@@ -157,7 +157,7 @@ def stop(home: Path, *, timeout: float = 90.0) -> bool:
         time.sleep(0.2)
     if _is_launcher(current.pid):
         os.kill(current.pid, signal.SIGKILL)
-    _reap(current.pid)
+    reap(current.pid)
     _pid_file(current.home).unlink(missing_ok=True)
     return True
 
@@ -192,11 +192,14 @@ def _is_launcher(pid: int) -> bool:
     return MAIN_CLASS.encode() in cmdline and "State:\tZ" not in status
 
 
-def _reap(pid: int) -> None:
-    # When this process started the launcher, collect its exit status so it leaves no zombie.
+def reap(pid: int, timeout: float = 10.0) -> bool:
+    """Wait for a launcher this process started to end and collect its exit status, so it
+    leaves no zombie (nor a handle that still thinks it runs); False if it is not ours."""
     child = _children.pop(pid, None)
-    if child is not None:
-        child.wait(timeout=10)
+    if child is None:
+        return False
+    child.wait(timeout=timeout)
+    return True
 
 
 def _read_from(path: Path, offset: int) -> bytes:

@@ -67,9 +67,7 @@ class OwnNeo4j:
         pid = self.pid
         assert pid is not None, "the tests' own Neo4j is not running"
         os.kill(pid, signal.SIGKILL)
-        try:
-            os.waitpid(pid, 0)  # started by this process: collect it, or it lingers as a zombie
-        except ChildProcessError:
+        if not local_neo4j.reap(pid, timeout=30):  # another process started it: wait for it to go
             deadline = time.monotonic() + 30
             while self.pid is not None and time.monotonic() < deadline:
                 time.sleep(0.1)
