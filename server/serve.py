@@ -94,6 +94,7 @@ def serve_api(settings: Settings, environ: Mapping[str, str], *, worker_count: i
             port=settings.port,
             log_level=settings.log_level,
             access_log=False,  # the app logs each request itself, with its X-Request-Id
+            ws_max_size=settings.max_body_bytes,
         )
         return 0
 
@@ -114,6 +115,7 @@ def serve_api(settings: Settings, environ: Mapping[str, str], *, worker_count: i
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        ws_max_bytes=settings.max_body_bytes,
         on_ready=announce,
     )
     print("Customer Graph API stopped", flush=True)

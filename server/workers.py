@@ -35,6 +35,9 @@ import uvicorn
 
 # "module:function" (uvicorn's factory string) or a picklable callable returning the ASGI app.
 AppFactory = str | Callable[[], object]
+# The largest WebSocket message uvicorn reads before the app sees it (its own default is 16 MiB):
+# the service's request body limit (CG_MAX_BODY_BYTES), so a socket carries no more than a POST.
+WS_MAX_BYTES = 1_000_000
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -81,9 +84,11 @@ class _ReportingServer(uvicorn.Server):
             self._ready.put(os.getpid())
 
 
-def _worker(factory: AppFactory, host: str, port: int, log_level: str, ready: Queue[int]) -> None:
+def _worker(factory: AppFactory, host: str, port: int, log_level: str, ws_max_bytes: int, ready: Queue[int]) -> None:
     sock = listening_socket(host, port)
-    config = uvicorn.Config(factory, factory=True, host=host, port=port, log_level=log_level, access_log=False)
+    config = uvicorn.Config(
+        factory, factory=True, host=host, port=port, log_level=log_level, access_log=False, ws_max_size=ws_max_bytes
+    )
     _ReportingServer(config, ready).run(sockets=[sock])
 
 
@@ -94,6 +99,7 @@ def serve(
     host: str,
     port: int,
     log_level: str,
+    ws_max_bytes: int = WS_MAX_BYTES,
     on_ready: Callable[[list[int]], None] | None = None,
 ) -> int:
     """Run ``workers`` processes serving ``factory`` until stopped; the exit code of the command.
@@ -115,7 +121,8 @@ def serve(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for _ in range(workers):
-        process = context.Process(target=_worker, args=(factory, host, port, log_level, ready), daemon=True)
+        arguments = (factory, host, port, log_level, ws_max_bytes, ready)
+        process = context.Process(target=_worker, args=arguments, daemon=True)
         process.start()
         processes.append(process)
     failed = False
@@ -155,6 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--ws-max-bytes",
+        type=int,
+        default=WS_MAX_BYTES,
+        help=f"the largest WebSocket message a worker reads (default {WS_MAX_BYTES:,}, as CG_MAX_BODY_BYTES)",
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -171,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=args.host,
             port=args.port,
             log_level=args.log_level,
+            ws_max_bytes=args.ws_max_bytes,
             on_ready=announce,
         )
     except PortInUseError as error:
