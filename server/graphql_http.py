@@ -34,7 +34,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from inspect import isawaitable
-from typing import Any
+from typing import Any, Final
 
 import orjson
 from graphql import DocumentNode, ExecutionResult, GraphQLError, MiddlewareManager, OperationType, get_operation_ast
@@ -52,6 +52,9 @@ logger = logging.getLogger("customer_graph.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY_BYTES = 1_000_000
+
+
+METHOD_NOT_ALLOWED: Final = "METHOD_NOT_ALLOWED"
 
 
 class RequestError(Exception):
@@ -194,7 +197,7 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):
-            return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}))
+            return _error_response(RequestError(405, "use GET or POST", {"Allow": "GET, POST"}, METHOD_NOT_ALLOWED))
         if self._playground is not None and wants_html(request):
             page = self._playground(request)
             return HTMLResponse(await page if isawaitable(page) else page)
@@ -221,7 +224,8 @@ class GraphQLEndpoint:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         operation = get_operation_ast(prepared.document, graphql_request.operation_name)
         if request.method == "GET" and operation is not None and operation.operation is not OperationType.QUERY:
-            raise RequestError(405, "only queries may be sent with GET; use POST", {"Allow": "POST"})
+            only_queries = "only queries may be sent with GET; use POST"
+            raise RequestError(405, only_queries, {"Allow": "POST"}, METHOD_NOT_ALLOWED)
         if prepared.errors:
             return _result_response(ExecutionResult(None, prepared.errors), media_type, ftv1, request_failed=True)
         if operation is None:

@@ -110,6 +110,7 @@ async def test_mutation_over_get_is_405(client: httpx.AsyncClient) -> None:
 
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"  # as on /graphql/stream
 
 
 async def test_unacceptable_accept_is_406(client: httpx.AsyncClient) -> None:
