@@ -189,7 +189,7 @@ async def main(args: argparse.Namespace, broker: bool = False) -> dict[str, Any]
     customers = sorted({t["customer"] for t in tickets.values()})
     port = free_port()
     environ = {**os.environ, "NEO4J_URI": uri, "CG_AUTH_SHARED_SECRET": SECRET, "CG_SOURCES_ENABLED": "false",
-               "CG_SUBSCRIPTIONS_MAX_PER_PROCESS": "20000"}  # fmt: skip
+               "CG_SUBSCRIPTIONS_MAX_PER_PROCESS": "20000", "CG_SUBSCRIPTIONS_MAX_PER_CALLER": "20000"}  # fmt: skip
     if broker:
         redis, environ["CG_EVENTS_BROKER"] = start_redis(home)
     command = [sys.executable, "-m", "server.workers", "server.main:app", "--workers", str(args.workers),

@@ -66,10 +66,13 @@ class GraphEvent:
 class EventFeed(Protocol):
     """Events as they are committed, for one subscriber (the port ``server.events`` fills).
 
-    ``subscribe(wants, after)`` yields the events ``wants`` accepts, in order: from the event
-    after ``after`` when given (a resumed stream), else from now on. It raises
+    ``subscribe(wants, after, caller)`` yields the events ``wants`` accepts, in order: from the
+    event after ``after`` when given (a resumed stream), else from now on. It raises
     ``domain.errors.LimitExceededError`` when the process has no room for one more subscriber,
-    and while iterating when the subscriber fell too far behind (its queue is bounded).
+    or for one more of ``caller``'s (the token's subject), and while iterating when the
+    subscriber fell too far behind (its queue is bounded).
     """
 
-    def subscribe(self, wants: Callable[[GraphEvent], bool], after: int | None = None) -> AsyncIterator[GraphEvent]: ...
+    def subscribe(
+        self, wants: Callable[[GraphEvent], bool], after: int | None = None, caller: str = ""
+    ) -> AsyncIterator[GraphEvent]: ...

@@ -86,7 +86,8 @@ async def _events(info: Info, wants: Callable[[GraphEvent], bool]) -> AsyncGener
     """The events ``wants`` accepts that the caller may see, recording each one's id for SSE."""
     visibility = _Visibility(info)
     stream = info.context.stream
-    async for event in _feed(info).subscribe(wants, stream.resume_after if stream else None):
+    after = stream.resume_after if stream else None
+    async for event in _feed(info).subscribe(wants, after, info.context.caller.subject):
         if await visibility.sees("Customer", event.customer_id) and await visibility.sees("Ticket", event.ticket_id):
             if stream is not None and event.logged:
                 stream.last_event_id = event.seq

@@ -321,8 +321,13 @@ def create_app(
         authorize=wiring.access.authorize,
     )
     runner = SubscriptionRunner(operations, wiring.access, wiring.subscription_context, persisted)
-    websocket = WebSocketEndpoint(runner, wiring.access, max_per_connection=settings.subscriptions_max_per_connection)
-    event_stream = EventStreamEndpoint(runner, max_body_bytes=settings.max_body_bytes)
+    websocket = WebSocketEndpoint(
+        runner,
+        wiring.access,
+        max_per_connection=settings.subscriptions_max_per_connection,
+        max_message_bytes=settings.max_body_bytes,
+    )
+    event_stream = EventStreamEndpoint(runner, wiring.access.authenticator, max_body_bytes=settings.max_body_bytes)
     secret = settings.helpdesk_webhook_secret
     webhook = HelpdeskWebhook(secret.get_secret_value() if secret else None, store_of)
     routes: list[BaseRoute] = [

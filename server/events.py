@@ -10,7 +10,8 @@ when ``CG_EVENTS_BROKER`` is set): the hub does not care which, as both answer b
 
 Bounded everywhere:
 
-- at most ``max_subscribers`` per process (``MAX_SUBSCRIPTIONS_LIMIT`` beyond);
+- at most ``max_subscribers`` per process and ``max_per_caller`` of them for one caller (the
+  token's subject), so one client cannot take every place (``MAX_SUBSCRIPTIONS_LIMIT`` beyond);
 - each subscriber's queue holds ``max_queued`` events; a subscriber that falls further behind
   (a client that does not read) is dropped, and its stream ends with a
   ``SUBSCRIBER_TOO_SLOW`` error that says to resume from its last event id. The hub never
@@ -28,6 +29,7 @@ import contextlib
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -109,6 +111,7 @@ class EventHub:
         *,
         poll_s: float = 0.1,
         max_subscribers: int = 10_000,
+        max_per_caller: int = 1_000,
         max_queued: int = 1_000,
         retention_s: float = 3_600.0,
         alerts: Alerts | None = None,
@@ -122,6 +125,8 @@ class EventHub:
         self._source = source or LogSource(log, poll_s)
         self._poll_s = poll_s
         self.max_subscribers = max_subscribers
+        self.max_per_caller = max_per_caller
+        self._per_caller: Counter[str] = Counter()
         self._max_queued = max_queued
         self._retention_s = retention_s
         self._subscribers: set[_Subscriber] = set()
@@ -195,7 +200,7 @@ class EventHub:
                     await asyncio.wait_for(stop.wait(), self._poll_s)
 
     async def subscribe(
-        self, wants: Callable[[GraphEvent], bool], after: int | None = None
+        self, wants: Callable[[GraphEvent], bool], after: int | None = None, caller: str = ""
     ) -> AsyncIterator[GraphEvent]:
         """The events ``wants`` accepts, live (or from after ``after``); see the module docstring."""
         if len(self._subscribers) >= self.max_subscribers:
@@ -204,8 +209,15 @@ class EventHub:
                 f"this server holds {self.max_subscribers} subscriptions already; try again later",
                 limit=self.max_subscribers,
             )
+        if self._per_caller[caller] >= self.max_per_caller:
+            raise LimitExceededError(
+                "MAX_SUBSCRIPTIONS_LIMIT",
+                f"you hold {self.max_per_caller} subscriptions on this server already; end one first",
+                limit=self.max_per_caller,
+            )
         subscriber = _Subscriber(wants, self._max_queued)
         self._subscribers.add(subscriber)
+        self._per_caller[caller] += 1
         try:
             last = -1
             if after is not None:
@@ -227,6 +239,9 @@ class EventHub:
                     yield event
         finally:
             self._subscribers.discard(subscriber)
+            self._per_caller[caller] -= 1
+            if not self._per_caller[caller]:
+                del self._per_caller[caller]
 
     async def _missed(self, after: int, wants: Callable[[GraphEvent], bool]) -> AsyncIterator[GraphEvent]:
         oldest = await self._log.oldest()
@@ -261,6 +276,7 @@ async def following(settings: Settings, driver: AsyncDriver, levels: ServiceLeve
             source=broker,
             poll_s=settings.events_poll_seconds,
             max_subscribers=settings.subscriptions_max_per_process,
+            max_per_caller=settings.subscriptions_max_per_caller,
             max_queued=settings.subscriptions_queue_size,
             retention_s=settings.events_retention_seconds,
             alerts=functools.partial(crossed, driver, database, levels),

@@ -124,14 +124,16 @@ class Settings(BaseSettings):
 
     # Subscriptions (server/events.py, server/subscriptions.py): each process tails the graph's
     # event log every events_poll_seconds and keeps events_retention_seconds of it for clients
-    # that resume; it holds at most subscriptions_max_per_process subscribers (and a connection
-    # subscriptions_max_per_connection operations), each with a queue of subscriptions_queue_size
+    # that resume; it holds at most subscriptions_max_per_process subscribers, of which
+    # subscriptions_max_per_caller for one caller (a token's subject), and a connection
+    # subscriptions_max_per_connection operations, each with a queue of subscriptions_queue_size
     # events (a subscriber further behind is dropped). Service-level alerts tick every
     # sla_alert_tick_seconds.
     events_enabled: bool = True
     events_poll_seconds: float = Field(default=0.1, gt=0)
     events_retention_seconds: float = Field(default=3_600.0, gt=0)
     subscriptions_max_per_process: int = Field(default=10_000, ge=1)
+    subscriptions_max_per_caller: int = Field(default=1_000, ge=1)
     subscriptions_max_per_connection: int = Field(default=50, ge=1)
     subscriptions_queue_size: int = Field(default=1_000, ge=1)
     sla_alert_tick_seconds: float = Field(default=30.0, gt=0)

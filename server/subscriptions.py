@@ -16,7 +16,9 @@ runs in its own task; at most ``max_per_connection`` at once (an ``error`` messa
 and the hub caps the process (``MAX_SUBSCRIPTIONS_LIMIT``). The token is checked again every
 ``token_check_s``: once it no longer verifies (it expired) the socket closes with ``4403``.
 A binary frame or anything but a JSON object closes with ``4400``, a second
-``connection_init`` with ``4429``.
+``connection_init`` with ``4429``, a message over ``max_message_bytes`` (the request body
+limit, ``CG_MAX_BODY_BYTES``) with ``1009``. Each caller holds at most
+``subscriptions_max_per_caller`` subscriptions per process, whatever its connections.
 
 GraphQL over SSE (``server.event_stream``) runs its operations through the same runner.
 """
@@ -32,7 +34,7 @@ from typing import Any, Final
 import orjson
 from graphql import ExecutionResult, OperationType, get_operation_ast
 from starlette.requests import HTTPConnection
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from domain.access import Access
 from domain.budget import RequestBudget
@@ -41,13 +43,13 @@ from resolvers.context import Context, StreamCursor
 from resolvers.errors import format_errors
 from server.auth.access_control import AccessControl
 from server.auth.middleware import Unauthenticated
+from server.graphql_http import METHOD_NOT_ALLOWED
 from server.operations import OperationRunner, unknown_operation
 from server.persisted_queries import PersistedQueries, PersistedQueryError
 
 logger = logging.getLogger("customer_graph.subscriptions")
 
 PROTOCOL: Final = "graphql-transport-ws"
-METHOD_NOT_ALLOWED: Final = "METHOD_NOT_ALLOWED"
 
 Payload = dict[str, Any]
 
@@ -153,8 +155,11 @@ async def _mapped(results: AsyncIterator[ExecutionResult]) -> AsyncIterator[Payl
 
 
 def _forget(operations: dict[str, asyncio.Task[None]], operation_id: str) -> Callable[[asyncio.Task[None]], None]:
-    def forget(_: asyncio.Task[None]) -> None:
-        operations.pop(operation_id, None)
+    def forget(ended: asyncio.Task[None]) -> None:
+        # Only this task's own entry: after a ``complete``, the client may reuse the id for a new
+        # operation before the cancelled one has ended, and that one must stay tracked.
+        if operations.get(operation_id) is ended:
+            del operations[operation_id]
 
     return forget
 
@@ -164,9 +169,10 @@ class WebSocketEndpoint:
 
     def __init__(
         self, runner: SubscriptionRunner, access: AccessControl, *, max_per_connection: int = 50,
-        init_timeout_s: float = 10.0, token_check_s: float = 5.0,
+        init_timeout_s: float = 10.0, token_check_s: float = 5.0, max_message_bytes: int = 1_000_000,
     ) -> None:  # fmt: skip
         self._token_check_s = token_check_s
+        self._max_message_bytes = max_message_bytes
         self._runner = runner
         self._access = access
         self._max = max_per_connection
@@ -183,6 +189,8 @@ class WebSocketEndpoint:
 
         async def send(message: Payload) -> None:
             async with send_lock:
+                if websocket.application_state is not WebSocketState.CONNECTED:
+                    raise WebSocketDisconnect(1000)  # closed meanwhile (an expired token): nothing to send
                 await websocket.send_text(orjson.dumps(message).decode())
 
         try:
@@ -244,6 +252,10 @@ class WebSocketEndpoint:
         text = frame.get("text")
         if text is None:
             await websocket.close(code=4400, reason="messages are JSON text frames")
+            return None
+        if len(text) > self._max_message_bytes or len(text.encode()) > self._max_message_bytes:
+            # As a POST body over the limit: not parsed. 1009 is WebSocket's "message too big".
+            await websocket.close(code=1009, reason=f"a message may hold at most {self._max_message_bytes} bytes")
             return None
         try:
             message = orjson.loads(text)

@@ -9,6 +9,7 @@ see; what the policy does not let them read is refused before it runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -50,6 +51,7 @@ HAND_OFF = "mutation($input: HandOffTicketInput!) { handOffTicket(input: $input)
 RECORD = "mutation($input: RecordInteractionInput!) { recordInteraction(input: $input) { replayed } }"
 OPEN = "mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } } }"
 WEBHOOK_SECRET = "act-tests-webhook-secret"
+MAX_PER_CALLER = 8  # subscriptions one caller may hold on one of the test servers
 # Every tier: respond within 3.6 s, resolve within 7.2 s, so the clock crosses thresholds in a test.
 FAST_TARGETS = {tier: 0.001 for tier in ("PLATINUM", "GOLD", "SILVER", "BRONZE")}
 
@@ -112,6 +114,7 @@ def servers(neo4j_uri: str) -> Iterator[tuple[Server, Server]]:
         "CG_SLA_RESPOND_HOURS": json.dumps(FAST_TARGETS),
         "CG_SLA_RESOLVE_HOURS": json.dumps({t: 0.002 for t in FAST_TARGETS}),
         "CG_SUBSCRIPTIONS_MAX_PER_CONNECTION": "3",
+        "CG_SUBSCRIPTIONS_MAX_PER_CALLER": str(MAX_PER_CALLER),
         "CG_HELPDESK_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "CG_AUTH_CLOCK_SKEW_SECONDS": "0",  # a token expires when it says, for the expiry test
     }
@@ -657,6 +660,125 @@ async def test_an_operation_name_that_names_nothing_is_refused_alike_over_http_s
         }
     ]
     assert over_http == over_sse == over_ws == expected
+
+
+class RawSocket:
+    """A graphql-transport-ws client that sends exactly what it is told (ids of its choosing)."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, url: str, bearer: str) -> RawSocket:
+        connection = await websockets.connect(url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        await connection.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        return cls(connection)
+
+    async def subscribe(self, operation_id: str, customer: str) -> None:
+        payload = {"query": JOURNEY, "variables": {"c": customer}}
+        await self.connection.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+
+    async def complete(self, operation_id: str) -> None:
+        await self.connection.send(json.dumps({"id": operation_id, "type": "complete"}))
+
+    async def messages(self, quiet_s: float = 2.0) -> list[tuple[str, str]]:
+        """(type, id) of what arrives until nothing has for ``quiet_s``; errors with their code."""
+        seen = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                message = json.loads(await asyncio.wait_for(self.connection.recv(), quiet_s))
+                kind = message["type"]
+                if kind == "error":
+                    kind = f"error {message['payload'][0]['extensions']['code']}"
+                seen.append((kind, message["id"]))
+        return seen
+
+
+async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_ids_leave_none_behind(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    agent = scene.agent
+    flooder = token("admin", subject=scene.outsider)
+    # Subscribe and complete one id again and again, back to back: each complete ends its
+    # operation, and the next one of that id is tracked (and ended with its socket).
+    storm = await RawSocket.open(a.ws, flooder)
+    for _ in range(30):
+        await storm.subscribe("same", agent.served_customer)
+        await storm.complete("same")
+    await storm.subscribe("same", agent.served_customer)
+    # Three sockets of three operations each: one more than the caller's share.
+    sockets = [storm, await RawSocket.open(a.ws, flooder), await RawSocket.open(a.ws, flooder)]
+    for n, raw in enumerate(sockets):
+        for m in range(3 if n else 2):
+            await raw.subscribe(f"op-{m}", agent.served_customer)
+    # Another caller is not refused meanwhile.
+    other = await RawSocket.open(a.ws, token("admin", subject=agent.employee_id))
+    await other.subscribe("mine", agent.served_customer)
+    await asyncio.sleep(1.0)
+    await mutate(a, RECORD, agent.employee_id, input={
+        "customerId": agent.served_customer, "channel": "EMAIL", "summary": "share", "idempotencyKey": "share-1",
+    })  # fmt: skip
+    seen = [(n, kind, id) for n, raw in enumerate(sockets) for kind, id in await raw.messages()]
+    # Told by id: the customer's other events (a clock crossing a target) may come meanwhile.
+    assert len({(n, id) for n, kind, id in seen if kind == "next"}) == MAX_PER_CALLER, seen
+    assert [kind for _, kind, _ in seen if kind != "next"] == ["error MAX_SUBSCRIPTIONS_LIMIT"], seen
+    assert ("next", "mine") in await other.messages()
+    for raw in [*sockets, other]:
+        await raw.connection.close()
+    # Closed sockets leave no subscription behind: the caller has its whole share again.
+    await asyncio.sleep(1.0)
+    again = [await RawSocket.open(a.ws, flooder) for _ in range(3)]
+    for n, raw in enumerate(again):
+        for m in range(3 if n else 2):
+            await raw.subscribe(f"again-{m}", agent.served_customer)
+    await asyncio.sleep(1.0)
+    await mutate(a, RECORD, agent.employee_id, input={
+        "customerId": agent.served_customer, "channel": "EMAIL", "summary": "again", "idempotencyKey": "share-2",
+    })  # fmt: skip
+    seen = [(n, kind, id) for n, raw in enumerate(again) for kind, id in await raw.messages()]
+    assert len({(n, id) for n, kind, id in seen if kind == "next"}) == MAX_PER_CALLER, seen
+    assert [kind for _, kind, _ in seen if kind != "next"] == [], seen
+    for raw in again:
+        await raw.connection.close()
+
+
+async def test_a_stream_ends_once_its_token_expires(servers: tuple[Server, Server], scene: Scene) -> None:
+    a, _ = servers
+    brief = token("service_agent", subject=scene.agent.employee_id, ttl=timedelta(seconds=2))
+    async with httpx.AsyncClient(timeout=30) as client:
+        stream = sse_events(client, f"{a.http}/graphql/stream", brief, HAND_OFFS, e=scene.agent.employee_id)
+        # Nothing is handed to the agent meanwhile: what comes is the refusal, then the end.
+        event, _, data = await next_sse(stream)
+        assert event == "next"
+        assert data == {
+            "errors": [
+                {"message": "the token no longer verifies (it expired)", "extensions": {"code": "UNAUTHENTICATED"}}
+            ]
+        }
+        assert (await next_sse(stream))[0] == "complete"
+
+
+async def test_a_message_over_the_body_limit_is_refused_on_both_transports(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    admin = token("admin", subject=scene.agent.employee_id)
+    oversize = {"query": "{ __typename }", "variables": {"pad": "x" * 1_500_000}}
+    async with httpx.AsyncClient(timeout=30) as client:
+        refused = await client.post(
+            f"{a.http}/graphql/stream",
+            json=oversize,
+            headers={"authorization": f"Bearer {admin}", "accept": "text/event-stream"},
+        )
+    assert refused.status_code == 413
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    raw = await RawSocket.open(a.ws, admin)
+    await raw.connection.send(json.dumps({"id": "big", "type": "subscribe", "payload": oversize}))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(raw.connection.recv(), 10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
 
 
 async def test_a_socket_is_closed_once_its_token_expires(servers: tuple[Server, Server], scene: Scene) -> None:
