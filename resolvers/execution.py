@@ -150,6 +150,10 @@ class PlainFieldExecutor(ExecutionContext):
         assert isinstance(executor, PlainFieldExecutor)
         own_subfield_memo(executor)
         executor.__dict__.pop("_plans", None)
+        if self._masks:
+            # The copy took this executor's bound method: a masked field's error would go to the
+            # subscription's own list (growing with every event) instead of the event's result.
+            setattr(executor, "execute_field", executor._execute_field_masked)  # noqa: B010
         return executor
 
     def execute_fields(
