@@ -178,7 +178,9 @@ class Subscription:
         directives=[cost.weight(SUBSCRIPTION_WEIGHT)],
     )
     async def journey_events(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[JourneyEvent, None]:
-        if not await _Visibility(info).sees("Customer", customer_id):
+        # Asked of the graph whatever the caller's rules: a customer that does not exist is refused
+        # (and holds no subscriber's place), as one the caller may not see is.
+        if not await info.context.store.sees("Customer", customer_id):
             raise BadUserInputError(f"no customer with id '{customer_id[:80]}'", field="customerId")
         wanted = str(customer_id)
         async for event in _events(info, lambda e: e.customer_id == wanted and e.kind in JOURNEY_KINDS):
@@ -193,6 +195,10 @@ class Subscription:
     ) -> AsyncGenerator[TicketHandedOff, None]:
         if (department_id is None) == (employee_id is None):
             raise BadUserInputError("give exactly one of departmentId and employeeId")
+        if department_id is not None and await info.context.loaders.department.load(department_id) is None:
+            raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
+        if employee_id is not None and await info.context.loaders.employee.load(employee_id) is None:
+            raise BadUserInputError(f"no employee with id '{employee_id[:80]}'", field="employeeId")
 
         def wants(event: GraphEvent) -> bool:
             if event.kind != "TICKET_HANDED_OFF":
@@ -214,6 +220,8 @@ class Subscription:
         self, info: Info, tiers: list[Tier] | None = None, department_id: strawberry.ID | None = None
     ) -> AsyncGenerator[ServiceLevelAlert, None]:
         tier_names = None if tiers is None else {tier.value for tier in tiers}
+        if department_id is not None and await info.context.loaders.department.load(department_id) is None:
+            raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
 
         def wants(event: GraphEvent) -> bool:
             return (

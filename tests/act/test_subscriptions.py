@@ -744,6 +744,32 @@ async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_id
         await raw.connection.close()
 
 
+async def test_a_subscription_to_what_does_not_exist_is_refused_even_for_an_admin(
+    servers: tuple[Server, Server], scene: Scene
+) -> None:
+    a, _ = servers
+    raw = await RawSocket.open(a.ws, token("admin", subject=scene.agent.employee_id))
+    asked = {
+        "customer": (JOURNEY, {"c": "NO-SUCH"}),
+        "employee": (HAND_OFFS, {"e": "NO-SUCH"}),
+        "department": (HAND_OFFS, {"d": "NO-SUCH"}),
+        "alerts' department": (
+            "subscription($d: ID) { serviceLevelAlerts(departmentId: $d) { tier } }",
+            {"d": "NO-SUCH"},
+        ),
+    }
+    try:
+        for name, (query, variables) in asked.items():
+            payload = {"query": query, "variables": variables}
+            await raw.connection.send(json.dumps({"id": name, "type": "subscribe", "payload": payload}))
+            answer = json.loads(await asyncio.wait_for(raw.connection.recv(), 10))
+            assert answer["type"] == "error" and answer["id"] == name, answer
+            assert [error["extensions"]["code"] for error in answer["payload"]] == ["BAD_USER_INPUT"], answer
+            assert "no " in answer["payload"][0]["message"] and "'NO-SUCH'" in answer["payload"][0]["message"]
+    finally:
+        await raw.connection.close()
+
+
 async def test_a_stream_ends_once_its_token_expires(servers: tuple[Server, Server], scene: Scene) -> None:
     a, _ = servers
     brief = token("service_agent", subject=scene.agent.employee_id, ttl=timedelta(seconds=2))
