@@ -2,7 +2,8 @@
 
 ``WsClient`` speaks graphql-transport-ws message by message with the ``websockets`` library
 (connection_init with the token, subscribe, next/error/complete), so tests can also send what
-a hostile client would; the published ``gql`` client is used beside it where a well-behaved
+a hostile client would (``RawSocket`` sends exactly what it is told, ids of the test's
+choosing); the published ``gql`` client is used beside it where a well-behaved
 client is meant. ``sse_events`` reads a ``text/event-stream`` answer with ``httpx-sse`` and
 yields each event as (event, id, data).
 """
@@ -10,6 +11,7 @@ yields each event as (event, id, data).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +19,39 @@ from typing import Any
 import httpx
 import websockets
 from httpx_sse import aconnect_sse
+
+
+class RawSocket:
+    """A graphql-transport-ws client that sends exactly what it is told (ids of its choosing)."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, url: str, bearer: str) -> RawSocket:
+        connection = await websockets.connect(url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        await connection.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
+        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
+        return cls(connection)
+
+    async def subscribe(self, operation_id: str, query: str, **variables: Any) -> None:
+        payload = {"query": query, "variables": variables}
+        await self.connection.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+
+    async def complete(self, operation_id: str) -> None:
+        await self.connection.send(json.dumps({"id": operation_id, "type": "complete"}))
+
+    async def messages(self, quiet_s: float = 2.0) -> list[tuple[str, str]]:
+        """(type, id) of what arrives until nothing has for ``quiet_s``; errors with their code."""
+        seen = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                message = json.loads(await asyncio.wait_for(self.connection.recv(), quiet_s))
+                kind = message["type"]
+                if kind == "error":
+                    kind = f"error {message['payload'][0]['extensions']['code']}"
+                seen.append((kind, message["id"]))
+        return seen
 
 
 class WsClient:

@@ -9,7 +9,6 @@ see; what the policy does not let them read is refused before it runs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import socket
@@ -33,7 +32,7 @@ from graph.events import GraphEvent
 from server.events import EventHub, SubscriberTooSlowError
 from server.serve import register_demo_webhook
 from server.settings import PROJECT_ROOT, Settings
-from tests.act.clients import WsClient, sse_events
+from tests.act.clients import RawSocket, WsClient, sse_events
 from tests.act.world import WORLD_PRESET, WORLD_SEED, Agent, find_agent, load_world
 from tests.auth_tokens import SECRET_ENV, token
 from tests.conftest import DATABASE
@@ -662,39 +661,6 @@ async def test_an_operation_name_that_names_nothing_is_refused_alike_over_http_s
     assert over_http == over_sse == over_ws == expected
 
 
-class RawSocket:
-    """A graphql-transport-ws client that sends exactly what it is told (ids of its choosing)."""
-
-    def __init__(self, connection: websockets.ClientConnection) -> None:
-        self.connection = connection
-
-    @classmethod
-    async def open(cls, url: str, bearer: str) -> RawSocket:
-        connection = await websockets.connect(url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
-        await connection.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {bearer}"}}))
-        assert json.loads(await asyncio.wait_for(connection.recv(), 10))["type"] == "connection_ack"
-        return cls(connection)
-
-    async def subscribe(self, operation_id: str, customer: str) -> None:
-        payload = {"query": JOURNEY, "variables": {"c": customer}}
-        await self.connection.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
-
-    async def complete(self, operation_id: str) -> None:
-        await self.connection.send(json.dumps({"id": operation_id, "type": "complete"}))
-
-    async def messages(self, quiet_s: float = 2.0) -> list[tuple[str, str]]:
-        """(type, id) of what arrives until nothing has for ``quiet_s``; errors with their code."""
-        seen = []
-        with contextlib.suppress(TimeoutError):
-            while True:
-                message = json.loads(await asyncio.wait_for(self.connection.recv(), quiet_s))
-                kind = message["type"]
-                if kind == "error":
-                    kind = f"error {message['payload'][0]['extensions']['code']}"
-                seen.append((kind, message["id"]))
-        return seen
-
-
 async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_ids_leave_none_behind(
     servers: tuple[Server, Server], scene: Scene
 ) -> None:
@@ -705,17 +671,17 @@ async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_id
     # operation, and the next one of that id is tracked (and ended with its socket).
     storm = await RawSocket.open(a.ws, flooder)
     for _ in range(30):
-        await storm.subscribe("same", agent.served_customer)
+        await storm.subscribe("same", JOURNEY, c=agent.served_customer)
         await storm.complete("same")
-    await storm.subscribe("same", agent.served_customer)
+    await storm.subscribe("same", JOURNEY, c=agent.served_customer)
     # Three sockets of three operations each: one more than the caller's share.
     sockets = [storm, await RawSocket.open(a.ws, flooder), await RawSocket.open(a.ws, flooder)]
     for n, raw in enumerate(sockets):
         for m in range(3 if n else 2):
-            await raw.subscribe(f"op-{m}", agent.served_customer)
+            await raw.subscribe(f"op-{m}", JOURNEY, c=agent.served_customer)
     # Another caller is not refused meanwhile.
     other = await RawSocket.open(a.ws, token("admin", subject=agent.employee_id))
-    await other.subscribe("mine", agent.served_customer)
+    await other.subscribe("mine", JOURNEY, c=agent.served_customer)
     await asyncio.sleep(1.0)
     await mutate(a, RECORD, agent.employee_id, input={
         "customerId": agent.served_customer, "channel": "EMAIL", "summary": "share", "idempotencyKey": "share-1",
@@ -732,7 +698,7 @@ async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_id
     again = [await RawSocket.open(a.ws, flooder) for _ in range(3)]
     for n, raw in enumerate(again):
         for m in range(3 if n else 2):
-            await raw.subscribe(f"again-{m}", agent.served_customer)
+            await raw.subscribe(f"again-{m}", JOURNEY, c=agent.served_customer)
     await asyncio.sleep(1.0)
     await mutate(a, RECORD, agent.employee_id, input={
         "customerId": agent.served_customer, "channel": "EMAIL", "summary": "again", "idempotencyKey": "share-2",
