@@ -63,6 +63,41 @@ class GraphEvent:
         return json.dumps(fields)
 
 
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events a subscriber wants: a kind among ``kinds``, and every id or tier given equal.
+
+    Called on an event, it answers for the live feed; a replay of the log (a resumed stream)
+    hands the same conditions to Neo4j (``parameters``), so only the wanted events leave the
+    database, not the whole window for Python to sift.
+    """
+
+    kinds: frozenset[str]
+    customer_id: str | None = None
+    employee_id: str | None = None
+    department_id: str | None = None
+    tiers: frozenset[str] | None = None
+
+    def __call__(self, event: GraphEvent) -> bool:
+        return (
+            event.kind in self.kinds
+            and (self.customer_id is None or event.customer_id == self.customer_id)
+            and (self.employee_id is None or event.employee_id == self.employee_id)
+            and (self.department_id is None or event.department_id == self.department_id)
+            and (self.tiers is None or event.tier in self.tiers)
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        """The conditions as the log's filtered read takes them (``graph.events.AFTER_MATCHING``)."""
+        return {
+            "kinds": sorted(self.kinds),
+            "customer": self.customer_id,
+            "employee": self.employee_id,
+            "department": self.department_id,
+            "tiers": None if self.tiers is None else sorted(self.tiers),
+        }
+
+
 class EventFeed(Protocol):
     """Events as they are committed, for one subscriber (the port ``server.events`` fills).
 

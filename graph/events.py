@@ -26,7 +26,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction, RoutingControl
 from neo4j.exceptions import ConstraintError
 
 from graph.alerts import Crossing
-from graph.event_model import GraphEvent
+from graph.event_model import EventFilter, GraphEvent
 from graph.neo4j_errors import translated
 
 # A write's events, numbered: the counter moves by their count and stays locked until the
@@ -64,6 +64,16 @@ RETURN count(*) AS logged
 
 AFTER: LiteralString = """
 MATCH (e:GraphEvent) WHERE e.seq > $cursor
+RETURN e {.*} AS event ORDER BY e.seq LIMIT $limit
+"""
+
+# The same conditions as ``EventFilter.__call__``, for a replay: only the wanted events are read.
+AFTER_MATCHING: LiteralString = """
+MATCH (e:GraphEvent) WHERE e.seq > $cursor AND e.kind IN $kinds
+  AND ($customer IS NULL OR e.customer_id = $customer)
+  AND ($employee IS NULL OR e.employee_id = $employee)
+  AND ($department IS NULL OR e.department_id = $department)
+  AND ($tiers IS NULL OR e.tier IN $tiers)
 RETURN e {.*} AS event ORDER BY e.seq LIMIT $limit
 """
 
@@ -121,8 +131,13 @@ class Neo4jEventLog:
             )
         return records
 
-    async def after(self, cursor: int, limit: int = 1000) -> list[GraphEvent]:
-        return [GraphEvent.from_node(record["event"]) for record in await self._read(AFTER, cursor=cursor, limit=limit)]
+    async def after(self, cursor: int, limit: int = 1000, only: EventFilter | None = None) -> list[GraphEvent]:
+        """Up to ``limit`` events after ``cursor`` in order; of those ``only`` wants, when given."""
+        if only is None:
+            records = await self._read(AFTER, cursor=cursor, limit=limit)
+        else:
+            records = await self._read(AFTER_MATCHING, cursor=cursor, limit=limit, **only.parameters())
+        return [GraphEvent.from_node(record["event"]) for record in records]
 
     async def latest(self) -> int:
         return int((await self._read(LATEST))[0]["last"])

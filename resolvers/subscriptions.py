@@ -28,7 +28,7 @@ from typing import Final
 import strawberry
 
 from domain.errors import BadUserInputError
-from graph.event_model import EventFeed, GraphEvent
+from graph.event_model import EventFeed, EventFilter, GraphEvent
 from graph.model import Channel, DepartmentKind
 from graph.trace import model as trace_model
 from resolvers import cost
@@ -182,8 +182,8 @@ class Subscription:
         # (and holds no subscriber's place), as one the caller may not see is.
         if not await info.context.store.sees("Customer", customer_id):
             raise BadUserInputError(f"no customer with id '{customer_id[:80]}'", field="customerId")
-        wanted = str(customer_id)
-        async for event in _events(info, lambda e: e.customer_id == wanted and e.kind in JOURNEY_KINDS):
+        wanted = EventFilter(frozenset(JOURNEY_KINDS), customer_id=str(customer_id))
+        async for event in _events(info, wanted):
             yield _journey_event(event)
 
     @strawberry.subscription(
@@ -199,14 +199,7 @@ class Subscription:
             raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
         if employee_id is not None and await info.context.loaders.employee.load(employee_id) is None:
             raise BadUserInputError(f"no employee with id '{employee_id[:80]}'", field="employeeId")
-
-        def wants(event: GraphEvent) -> bool:
-            if event.kind != "TICKET_HANDED_OFF":
-                return False
-            return (
-                event.department_id == department_id if department_id is not None else event.employee_id == employee_id
-            )
-
+        wants = EventFilter(frozenset({"TICKET_HANDED_OFF"}), department_id=department_id, employee_id=employee_id)
         async for event in _events(info, wants):
             yield TicketHandedOff(at=event.at, reason=event.detail, event=event)
 
@@ -219,17 +212,10 @@ class Subscription:
     async def service_level_alerts(
         self, info: Info, tiers: list[Tier] | None = None, department_id: strawberry.ID | None = None
     ) -> AsyncGenerator[ServiceLevelAlert, None]:
-        tier_names = None if tiers is None else {tier.value for tier in tiers}
+        tier_names = None if tiers is None else frozenset(tier.value for tier in tiers)
         if department_id is not None and await info.context.loaders.department.load(department_id) is None:
             raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
-
-        def wants(event: GraphEvent) -> bool:
-            return (
-                event.kind == "SERVICE_LEVEL"
-                and (tier_names is None or event.tier in tier_names)
-                and (department_id is None or event.department_id == department_id)
-            )
-
+        wants = EventFilter(frozenset({"SERVICE_LEVEL"}), department_id=department_id, tiers=tier_names)
         async for event in _events(info, wants):
             yield ServiceLevelAlert(
                 at=event.at,

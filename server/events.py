@@ -39,7 +39,7 @@ from neo4j import AsyncDriver
 
 from domain.errors import CustomerGraphError, LimitExceededError
 from graph.alerts import Crossing, crossed
-from graph.event_model import GraphEvent
+from graph.event_model import EventFilter, GraphEvent
 from graph.events import Neo4jEventLog
 from graph.trace.service_levels import ServiceLevels
 from server.broker import brokered
@@ -48,6 +48,8 @@ from server.settings import Settings
 logger = logging.getLogger("customer_graph.events")
 
 BATCH: Final = 1000
+# Pages of the log read at once for resumed streams, per process.
+MAX_REPLAYS: Final = 4
 # The thresholds crossed in (since, now] (graph.alerts.crossed, bound to a driver and targets).
 Alerts = Callable[[datetime, datetime], Awaitable[list[Crossing]]]
 
@@ -130,6 +132,7 @@ class EventHub:
         self._max_queued = max_queued
         self._retention_s = retention_s
         self._subscribers: set[_Subscriber] = set()
+        self._replays = asyncio.Semaphore(MAX_REPLAYS)
         self.cursor: int | None = None
         self.dropped = 0  # subscribers dropped for being too slow, since the start
         self.dispatched = 0  # events offered to the subscribers, since the start
@@ -251,9 +254,14 @@ class EventHub:
                 f"events after {after} are no longer kept (the log keeps {self._retention_s:g} seconds); "
                 "subscribe again without a last event id",
             )
+        # Only the wanted events are read when the subscriber says which in a way Neo4j can ask
+        # (an EventFilter); a few replays at once per process, so resumed streams cannot take every
+        # connection of the pool from the other requests.
+        only = wants if isinstance(wants, EventFilter) else None
         cursor = after
         while True:
-            events = await self._log.after(cursor, BATCH)
+            async with self._replays:
+                events = await self._log.after(cursor, BATCH, only)
             for event in events:
                 cursor = event.seq
                 if wants(event):
