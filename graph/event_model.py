@@ -108,6 +108,11 @@ class EventFeed(Protocol):
     subscriber fell too far behind (its queue is bounded).
     """
 
+    def admit(self, caller: str) -> None:
+        """``LimitExceededError`` unless there is room for one more of ``caller``'s subscriptions:
+        asked first, so a caller over its share costs no read of the graph."""
+        ...
+
     def subscribe(
         self, wants: Callable[[GraphEvent], bool], after: int | None = None, caller: str = ""
     ) -> AsyncIterator[GraphEvent]: ...

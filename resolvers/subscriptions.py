@@ -82,6 +82,11 @@ def _feed(info: Info) -> EventFeed:
     return feed
 
 
+def _admitted(info: Info) -> None:
+    """Refuse a caller over its share before its arguments are looked up in the graph."""
+    _feed(info).admit(info.context.caller.subject)
+
+
 async def _events(info: Info, wants: Callable[[GraphEvent], bool]) -> AsyncGenerator[GraphEvent, None]:
     """The events ``wants`` accepts that the caller may see, recording each one's id for SSE."""
     visibility = _Visibility(info)
@@ -178,6 +183,7 @@ class Subscription:
         directives=[cost.weight(SUBSCRIPTION_WEIGHT)],
     )
     async def journey_events(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[JourneyEvent, None]:
+        _admitted(info)
         # Asked of the graph whatever the caller's rules: a customer that does not exist is refused
         # (and holds no subscriber's place), as one the caller may not see is.
         if not await info.context.store.sees("Customer", customer_id):
@@ -195,6 +201,7 @@ class Subscription:
     ) -> AsyncGenerator[TicketHandedOff, None]:
         if (department_id is None) == (employee_id is None):
             raise BadUserInputError("give exactly one of departmentId and employeeId")
+        _admitted(info)
         if department_id is not None and await info.context.loaders.department.load(department_id) is None:
             raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
         if employee_id is not None and await info.context.loaders.employee.load(employee_id) is None:
@@ -213,6 +220,7 @@ class Subscription:
         self, info: Info, tiers: list[Tier] | None = None, department_id: strawberry.ID | None = None
     ) -> AsyncGenerator[ServiceLevelAlert, None]:
         tier_names = None if tiers is None else frozenset(tier.value for tier in tiers)
+        _admitted(info)
         if department_id is not None and await info.context.loaders.department.load(department_id) is None:
             raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
         wants = EventFilter(frozenset({"SERVICE_LEVEL"}), department_id=department_id, tiers=tier_names)

@@ -202,10 +202,8 @@ class EventHub:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._poll_s)
 
-    async def subscribe(
-        self, wants: Callable[[GraphEvent], bool], after: int | None = None, caller: str = ""
-    ) -> AsyncIterator[GraphEvent]:
-        """The events ``wants`` accepts, live (or from after ``after``); see the module docstring."""
+    def admit(self, caller: str) -> None:
+        """``LimitExceededError`` unless the process has room for one more of ``caller``'s subscriptions."""
         if len(self._subscribers) >= self.max_subscribers:
             raise LimitExceededError(
                 "MAX_SUBSCRIPTIONS_LIMIT",
@@ -218,6 +216,12 @@ class EventHub:
                 f"you hold {self.max_per_caller} subscriptions on this server already; end one first",
                 limit=self.max_per_caller,
             )
+
+    async def subscribe(
+        self, wants: Callable[[GraphEvent], bool], after: int | None = None, caller: str = ""
+    ) -> AsyncIterator[GraphEvent]:
+        """The events ``wants`` accepts, live (or from after ``after``); see the module docstring."""
+        self.admit(caller)
         subscriber = _Subscriber(wants, self._max_queued)
         self._subscribers.add(subscriber)
         self._per_caller[caller] += 1

@@ -683,6 +683,11 @@ async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_id
     other = await RawSocket.open(a.ws, token("admin", subject=agent.employee_id))
     await other.subscribe("mine", JOURNEY, c=agent.served_customer)
     await asyncio.sleep(1.0)
+    # Over its share, the caller is refused before anything is looked up: an unknown customer is
+    # not even asked of the graph.
+    ghost = await RawSocket.open(a.ws, flooder)
+    await ghost.subscribe("ghost", JOURNEY, c="NO-SUCH")
+    assert await ghost.messages() == [("error MAX_SUBSCRIPTIONS_LIMIT", "ghost")]
     await mutate(a, RECORD, agent.employee_id, input={
         "customerId": agent.served_customer, "channel": "EMAIL", "summary": "share", "idempotencyKey": "share-1",
     })  # fmt: skip
@@ -691,7 +696,7 @@ async def test_one_caller_holds_at_most_its_share_of_subscriptions_and_reused_id
     assert len({(n, id) for n, kind, id in seen if kind == "next"}) == MAX_PER_CALLER, seen
     assert [kind for _, kind, _ in seen if kind != "next"] == ["error MAX_SUBSCRIPTIONS_LIMIT"], seen
     assert ("next", "mine") in await other.messages()
-    for raw in [*sockets, other]:
+    for raw in [*sockets, other, ghost]:
         await raw.connection.close()
     # Closed sockets leave no subscription behind: the caller has its whole share again.
     await asyncio.sleep(1.0)
