@@ -50,6 +50,8 @@ logger = logging.getLogger("customer_graph.events")
 BATCH: Final = 1000
 # Pages of the log read at once for resumed streams, per process.
 MAX_REPLAYS: Final = 4
+# How often a hub with nothing new asks whether the log started its numbers again.
+RESTART_CHECK_S: Final = 5.0
 # The thresholds crossed in (since, now] (graph.alerts.crossed, bound to a driver and targets).
 Alerts = Callable[[datetime, datetime], Awaitable[list[Crossing]]]
 
@@ -95,13 +97,30 @@ class LogSource:
         return events
 
 
+class _Restarted:
+    """Queued for every subscriber when the log starts its numbers again: what follows is new,
+    whatever its number."""
+
+
+RESTARTED: Final = _Restarted()
+
+
 class _Subscriber:
     __slots__ = ("dropped", "queue", "wants")
 
     def __init__(self, wants: Callable[[GraphEvent], bool], max_queued: int) -> None:
         self.wants = wants
-        self.queue: asyncio.Queue[GraphEvent] = asyncio.Queue(max_queued)
+        self.queue: asyncio.Queue[GraphEvent | _Restarted] = asyncio.Queue(max_queued)
         self.dropped = False
+
+    def offer(self, item: GraphEvent | _Restarted) -> bool:
+        """Queue ``item``; False (and dropped) when the subscriber is too far behind to take it."""
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped = True
+            return False
+        return True
 
 
 class EventHub:
@@ -119,6 +138,7 @@ class EventHub:
         alerts: Alerts | None = None,
         alert_tick_s: float = 30.0,
         source: EventSource | None = None,
+        restart_check_s: float = RESTART_CHECK_S,
     ) -> None:
         self._alerts = alerts
         self._alert_tick_s = alert_tick_s
@@ -133,6 +153,9 @@ class EventHub:
         self._retention_s = retention_s
         self._subscribers: set[_Subscriber] = set()
         self._replays = asyncio.Semaphore(MAX_REPLAYS)
+        self._restart_check_s = restart_check_s
+        self._restart_checked = time.monotonic()
+        self._behind_once = False
         self.cursor: int | None = None
         self.dropped = 0  # subscribers dropped for being too slow, since the start
         self.dispatched = 0  # events offered to the subscribers, since the start
@@ -152,12 +175,7 @@ class EventHub:
     def dispatch(self, event: GraphEvent) -> None:
         self.dispatched += 1
         for subscriber in list(self._subscribers):
-            if not subscriber.wants(event):
-                continue
-            try:
-                subscriber.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                subscriber.dropped = True
+            if subscriber.wants(event) and not subscriber.offer(event):
                 self._subscribers.discard(subscriber)
                 self.dropped += 1
 
@@ -170,7 +188,44 @@ class EventHub:
         for event in events:
             self.dispatch(event)
             self.cursor = event.seq
+        if not events and time.monotonic() - self._restart_checked >= self._restart_check_s:
+            await self._check_for_a_restarted_log()
         return len(events)
+
+    async def _check_for_a_restarted_log(self) -> None:
+        """A log whose last number is below the cursor started again (the graph was emptied and
+        reloaded): nothing after the cursor would ever come. Follow it from its start."""
+        self._restart_checked = time.monotonic()
+        latest = await self._log.latest()
+        if self.cursor is None or latest >= self.cursor:
+            self._behind_once = False
+            return
+        if not self._behind_once:
+            # Seen once: asked again at the next check before anything is done, so a read that
+            # lagged behind (a cluster member catching up) is not taken for a restart.
+            self._behind_once = True
+            return
+        self._behind_once = False
+        if not isinstance(self._source, LogSource):
+            # The broker's stream still holds the old numbers: only a restart sets both right.
+            logger.warning(
+                "the event log started its numbers again (last %d, this process read up to %d): "
+                "restart the API processes so the broker's stream starts again too",
+                latest,
+                self.cursor,
+            )
+            return
+        logger.warning(
+            "the event log started its numbers again (last %d, this process read up to %d): "
+            "following it from its start",
+            latest,
+            self.cursor,
+        )
+        self.cursor = 0
+        for subscriber in list(self._subscribers):
+            if not subscriber.offer(RESTARTED):
+                self._subscribers.discard(subscriber)
+                self.dropped += 1
 
     async def tick(self) -> int:
         """Log the service-level thresholds crossed since the last tick (``graph.alerts``); the
@@ -238,12 +293,14 @@ class EventHub:
                         f"subscribe again (with SSE, resume after event {last})",
                         lastEventId=last,
                     )
-                event = await subscriber.queue.get()
-                if not event.logged:
-                    yield event
-                elif event.seq > last:
-                    last = event.seq
-                    yield event
+                item = await subscriber.queue.get()
+                if isinstance(item, _Restarted):
+                    last = -1
+                elif not item.logged:
+                    yield item
+                elif item.seq > last:
+                    last = item.seq
+                    yield item
         finally:
             self._subscribers.discard(subscriber)
             self._per_caller[caller] -= 1
