@@ -82,6 +82,11 @@ def _feed(info: Info) -> EventFeed:
     return feed
 
 
+async def _known_department(info: Info, department_id: str | None) -> None:
+    if department_id is not None and await info.context.loaders.department.load(department_id) is None:
+        raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
+
+
 def _admitted(info: Info) -> None:
     """Refuse a caller over its share before its arguments are looked up in the graph."""
     _feed(info).admit(info.context.caller.subject)
@@ -202,8 +207,7 @@ class Subscription:
         if (department_id is None) == (employee_id is None):
             raise BadUserInputError("give exactly one of departmentId and employeeId")
         _admitted(info)
-        if department_id is not None and await info.context.loaders.department.load(department_id) is None:
-            raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
+        await _known_department(info, department_id)
         if employee_id is not None and await info.context.loaders.employee.load(employee_id) is None:
             raise BadUserInputError(f"no employee with id '{employee_id[:80]}'", field="employeeId")
         wants = EventFilter(frozenset({"TICKET_HANDED_OFF"}), department_id=department_id, employee_id=employee_id)
@@ -221,8 +225,7 @@ class Subscription:
     ) -> AsyncGenerator[ServiceLevelAlert, None]:
         tier_names = None if tiers is None else frozenset(tier.value for tier in tiers)
         _admitted(info)
-        if department_id is not None and await info.context.loaders.department.load(department_id) is None:
-            raise BadUserInputError(f"no department with id '{department_id[:80]}'", field="departmentId")
+        await _known_department(info, department_id)
         wants = EventFilter(frozenset({"SERVICE_LEVEL"}), department_id=department_id, tiers=tier_names)
         async for event in _events(info, wants):
             yield ServiceLevelAlert(

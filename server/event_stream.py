@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain.errors import CustomerGraphError
 from resolvers.context import StreamCursor
-from server.auth.middleware import Authenticator, Unauthenticated, access_of
+from server.auth.middleware import Authenticator, access_of
 from server.graphql_http import METHOD_NOT_ALLOWED, RequestError, read_body
 from server.subscriptions import Payload, SubscriptionRunner, error_payload
 
@@ -93,13 +93,6 @@ class EventStreamEndpoint:
         except orjson.JSONDecodeError as error:
             raise ValueError("the body is not JSON") from error
 
-    async def _still_valid(self, authorization: list[str]) -> bool:
-        try:
-            await self._authenticator.access(authorization)
-        except Unauthenticated:
-            return False
-        return True
-
     async def _events(
         self, results: AsyncIterator[Payload], stream: StreamCursor, authorization: list[str]
     ) -> AsyncIterator[bytes]:
@@ -114,7 +107,7 @@ class EventStreamEndpoint:
                 if time.monotonic() - checked >= self._token_check_s:
                     # A stream lasts no longer than its caller's token, as a socket does (4403).
                     checked = time.monotonic()
-                    if not await self._still_valid(authorization):
+                    if not await self._authenticator.still_verifies(authorization):
                         expired = error_payload("the token no longer verifies (it expired)", "UNAUTHENTICATED")
                         yield b"event: next\ndata: " + orjson.dumps({"errors": expired}) + b"\n\n"
                         break

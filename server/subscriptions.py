@@ -271,9 +271,7 @@ class WebSocketEndpoint:
         (expired, or its key withdrawn): a subscription lasts no longer than its caller's token."""
         while True:
             await asyncio.sleep(self._token_check_s)
-            try:
-                await self._access.authenticator.access(authorization)
-            except Unauthenticated:
+            if not await self._access.authenticator.still_verifies(authorization):
                 with contextlib.suppress(Exception):
                     await websocket.close(code=4403, reason="Forbidden: the token expired")
                 return

@@ -78,6 +78,14 @@ class Authenticator:
             raise Unauthenticated(f"the bearer token is not valid: {error.description}", error.description) from None
         return Access(caller, self.policy.grants(caller.roles))
 
+    async def still_verifies(self, authorization: list[str]) -> bool:
+        """Whether a long-lived connection's token still verifies (it may have expired since)."""
+        try:
+            await self.access(authorization)
+        except Unauthenticated:
+            return False
+        return True
+
 
 def identity(caller: Caller) -> str:
     """How a caller appears in the log line: ``subject=E0042 roles=analyst,service_agent``."""
